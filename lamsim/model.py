@@ -1,0 +1,162 @@
+"""The linear latent action model (SPEC section 3, paper Sec. 3.2 and App. B).
+
+IDM ``z = C o + D o'``, FDM ``o'_hat = A o + B z``, optional action head
+``a_hat = E z``. Sweeps pad d_z and d_a to their largest value in a group and
+mask: latent coordinates ``j >= d_z`` are multiplied by 0 (so their rows of
+C, D and columns of B and E get zero gradients and stay at their zero
+initialisation under Adam), and action coordinates ``i >= d_a`` are 0.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from lamsim.data import RawBatch
+
+
+class Params(NamedTuple):
+    """Linear LAM parameters (padded shapes).
+
+    A: [d_o, d_o]  FDM observation map.
+    B: [d_o, d_z]  FDM latent map.
+    C: [d_z, d_o]  IDM map of o.
+    D: [d_z, d_o]  IDM map of o'.
+    E: [d_a, d_z]  action head (trained only when labels are on).
+    """
+
+    A: jax.Array
+    B: jax.Array
+    C: jax.Array
+    D: jax.Array
+    E: jax.Array
+
+
+class Knobs(NamedTuple):
+    """The per-setting numbers a group vmaps over (scalars per setting).
+
+    d_a, d_z: int32 true sizes (<= the padded ones); sigma_iid, sigma_exo,
+    chi, kappa (= |kappa|), label_rate: float32.
+    """
+
+    d_a: jax.Array
+    d_z: jax.Array
+    sigma_iid: jax.Array
+    sigma_exo: jax.Array
+    chi: jax.Array
+    kappa: jax.Array
+    label_rate: jax.Array
+
+
+class Sources(NamedTuple):
+    """One step's data of one seed, before any setting's numbers enter.
+
+    obs [batch, d_o]; policy_drive = obs Pi^T [batch, d_a]; policy_noise s
+    [batch, d_a]; iid [batch, d_o] or None; exo_effect = b Y^T [batch, d_o] or
+    None; shift_idm, shift_fdm [batch, d_o] or None; label_draw [batch] or None.
+    """
+
+    obs: jax.Array
+    policy_drive: jax.Array
+    policy_noise: jax.Array
+    iid: jax.Array | None
+    exo_effect: jax.Array | None
+    shift_idm: jax.Array | None
+    shift_fdm: jax.Array | None
+    label_draw: jax.Array | None
+
+
+def sources(raw: RawBatch, policy_map: jax.Array, noise_map: jax.Array) -> Sources:
+    """Apply the seed's fixed maps (Pi, Y) to its raw draws, once for all settings."""
+    return Sources(
+        obs=raw.obs,
+        policy_drive=raw.obs @ policy_map.T,
+        policy_noise=raw.policy_noise,
+        iid=raw.iid,
+        exo_effect=None if raw.exo is None else raw.exo @ noise_map.T,
+        shift_idm=raw.shift_idm,
+        shift_fdm=raw.shift_fdm,
+        label_draw=raw.label_draw,
+    )
+
+
+def masks(knobs: Knobs, d_a_max: int, d_z_max: int) -> tuple[jax.Array, jax.Array]:
+    """(action mask [d_a_max], latent mask [d_z_max]) as float32 0/1 vectors."""
+    a_mask = (jnp.arange(d_a_max) < knobs.d_a).astype(jnp.float32)
+    z_mask = (jnp.arange(d_z_max) < knobs.d_z).astype(jnp.float32)
+    return a_mask, z_mask
+
+
+def _uniform_rows(key: jax.Array, rows: int, cols: int, bound) -> jax.Array:
+    """[rows, cols] uniform in [-bound, bound]; row r from fold_in(key, r)."""
+    keys = jax.vmap(lambda r: jax.random.fold_in(key, r))(jnp.arange(rows))
+    return jax.vmap(lambda k: jax.random.uniform(k, (cols,), jnp.float32, -1.0, 1.0))(keys) * bound
+
+
+def init_params(key: jax.Array, knobs: Knobs, d_o: int, d_a_max: int, d_z_max: int) -> Params:
+    """Uniform[-1/sqrt(fan_in), 1/sqrt(fan_in)] initialisation (fan_in = columns).
+
+    Padded coordinates start at 0. Row/column ``j`` of each matrix is drawn from
+    its own folded key, so a padded run starts where an unpadded one does.
+    """
+    ka, kb, kc, kd, ke = jax.random.split(key, 5)
+    a_mask, z_mask = masks(knobs, d_a_max, d_z_max)
+    fan_z = knobs.d_z.astype(jnp.float32)
+    return Params(
+        A=_uniform_rows(ka, d_o, d_o, d_o ** -0.5),
+        B=_uniform_rows(kb, d_z_max, d_o, jax.lax.rsqrt(fan_z)).T * z_mask,
+        C=_uniform_rows(kc, d_z_max, d_o, d_o ** -0.5) * z_mask[:, None],
+        D=_uniform_rows(kd, d_z_max, d_o, d_o ** -0.5) * z_mask[:, None],
+        E=_uniform_rows(ke, d_a_max, d_z_max, jax.lax.rsqrt(fan_z)) * a_mask[:, None] * z_mask,
+    )
+
+
+def transition(src: Sources, knobs: Knobs, action_effect: jax.Array, a_mask: jax.Array):
+    """The setting's actions and next observations.
+
+    Returns (a [batch, d_a], o' [batch, d_o]) with a = chi Pi o + (1 - chi) s
+    and o' = o + X a + eps.
+    """
+    a = (knobs.chi * src.policy_drive + (1.0 - knobs.chi) * src.policy_noise) * a_mask
+    o_next = src.obs + a @ action_effect.T
+    if src.iid is not None:
+        o_next = o_next + knobs.sigma_iid * src.iid
+    if src.exo_effect is not None:
+        o_next = o_next + knobs.sigma_exo * src.exo_effect
+    return a, o_next
+
+
+def loss(params: Params, src: Sources, knobs: Knobs, action_effect: jax.Array) -> jax.Array:
+    """Training loss of one setting on one batch (scalar).
+
+    Reconstruction: mean over batch and d_o of (o'_hat - o')^2. With
+    augmentation (Sec. 4.3): z = C (o + kappa1) + D (o' + kappa1),
+    o'_hat = A (o + kappa2) + B z - kappa2, target o'. With labels (Sec. 4.4):
+    plus the mean over labelled samples of the per-coordinate squared error of
+    a_hat = E z (0 when the batch has no label).
+    """
+    a_mask, z_mask = masks(knobs, params.E.shape[0], params.C.shape[0])
+    a, o_next = transition(src, knobs, action_effect, a_mask)
+    idm_obs, idm_next, fdm_obs = src.obs, o_next, src.obs
+    if src.shift_idm is not None:
+        idm_obs = idm_obs + knobs.kappa * src.shift_idm
+        idm_next = idm_next + knobs.kappa * src.shift_idm
+        fdm_obs = fdm_obs + knobs.kappa * src.shift_fdm
+    z = (idm_obs @ params.C.T + idm_next @ params.D.T) * z_mask
+    pred = fdm_obs @ params.A.T + z @ params.B.T
+    if src.shift_fdm is not None:
+        pred = pred - knobs.kappa * src.shift_fdm
+    total = jnp.mean(jnp.square(pred - o_next))
+    if src.label_draw is not None:
+        a_hat = z @ params.E.T
+        per_sample = jnp.sum(jnp.square((a_hat - a) * a_mask), axis=-1) / knobs.d_a.astype(jnp.float32)
+        labelled = (src.label_draw < knobs.label_rate).astype(jnp.float32)
+        total = total + jnp.sum(labelled * per_sample) / jnp.maximum(jnp.sum(labelled), 1.0)
+    return total
+
+
+def matmul_flops(batch: int, d_o: int, d_z: int) -> int:
+    """Matmul FLOPs of one training step of one setting (forward and backward):
+    4 B d_o^2 for A plus 12 B d_o d_z for B, C, D."""
+    return 4 * batch * d_o * d_o + 12 * batch * d_o * d_z

@@ -1,0 +1,134 @@
+"""The one place that touches files: results as ``NAME.npz`` + ``NAME.json``.
+
+The npz holds named arrays shaped by the sweep axes (``seed`` last), a string
+array ``dims`` naming those axes in order, and one coordinate array per axis.
+The JSON side-car holds the exact config, profile, package versions, device and
+wall time. Both are written to temporary names and renamed, so an interrupted
+run never leaves a half-written file under the final name.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+
+class ResultsError(ValueError):
+    """A results file is missing, corrupt or not what the caller expects."""
+
+
+class Loaded(NamedTuple):
+    arrays: dict
+    dims: tuple
+    coords: dict
+    meta: dict
+
+
+def environment_info() -> dict:
+    """Package versions, Python, platform and JAX devices, for the side-car."""
+    versions = {}
+    for pkg in ("jax", "jaxlib", "optax", "flax", "chex", "numpy", "matplotlib"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    import jax
+
+    return {
+        "versions": versions, "python": platform.python_version(), "platform": platform.platform(),
+        "backend": jax.default_backend(), "devices": [str(d) for d in jax.devices()],
+        "device_kind": jax.devices()[0].device_kind,
+    }
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save(out_dir, name: str, arrays: dict, dims, coords: dict, meta: dict) -> Path:
+    """Write ``out_dir/name.npz`` and ``out_dir/name.json``; returns the npz path.
+
+    arrays: metric -> ndarray shaped [len(coords[d]) for d in dims];
+    coords: axis name -> 1-D array; meta: JSON-serialisable side-car content.
+    """
+    out_dir = Path(out_dir)
+    dims = tuple(dims)
+    expected = tuple(len(coords[d]) for d in dims)
+    for key, value in arrays.items():
+        if np.shape(value) != expected:
+            raise ResultsError(f"array {key!r} has shape {np.shape(value)}, expected {expected} for dims {dims}")
+    payload = {k: np.asarray(v) for k, v in arrays.items()}
+    payload.update({d: np.asarray(coords[d]) for d in dims})
+    payload["dims"] = np.asarray(dims, dtype=str)
+    npz, side = out_dir / f"{name}.npz", out_dir / f"{name}.json"
+    # Side-car last: a results pair is complete only when its JSON exists.
+    _atomic_write(npz, lambda f: np.savez(f, **payload))
+    _atomic_write(side, lambda f: f.write(json.dumps(meta, indent=2, sort_keys=True, default=_json_default).encode()))
+    return npz
+
+
+def _json_default(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, (set, tuple)):
+        return list(x)
+    raise TypeError(f"not JSON-serialisable: {type(x).__name__}")
+
+
+def load(path, required=()) -> Loaded:
+    """Load a results pair from ``path`` (``X.npz``, ``X.json`` or ``X``) and check it.
+
+    Raises :class:`ResultsError` naming what is wrong: a missing file, an
+    unreadable archive or side-car, no ``dims``, a missing coordinate, an array
+    whose shape disagrees with the coordinates, or a ``required`` array absent.
+    """
+    base = Path(path)
+    if base.suffix in (".npz", ".json"):
+        base = base.with_suffix("")
+    npz, side = base.with_suffix(".npz"), base.with_suffix(".json")
+    for f in (npz, side):
+        if not f.exists():
+            raise ResultsError(f"results file {f} does not exist (run the experiment first)")
+    try:
+        with np.load(npz, allow_pickle=False) as z:
+            content = {k: z[k] for k in z.files}
+    except Exception as e:  # zipfile, pickle and value errors all mean corrupt
+        raise ResultsError(f"results file {npz} is corrupt or not an npz archive: {e}") from e
+    try:
+        meta = json.loads(side.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ResultsError(f"side-car {side} is corrupt or not JSON: {e}") from e
+    if "dims" not in content:
+        raise ResultsError(f"results file {npz} has no 'dims' array naming its axes")
+    dims = tuple(str(d) for d in content.pop("dims"))
+    coords = {}
+    for d in dims:
+        if d not in content:
+            raise ResultsError(f"results file {npz} names axis {d!r} in dims but has no coordinate array {d!r}")
+        coords[d] = content.pop(d)
+    expected = tuple(len(coords[d]) for d in dims)
+    for key, value in content.items():
+        if value.shape != expected:
+            raise ResultsError(f"results file {npz}: array {key!r} has shape {value.shape}, "
+                               f"expected {expected} from dims {dims}")
+    missing = [k for k in required if k not in content]
+    if missing:
+        raise ResultsError(f"results file {npz} lacks arrays {missing}")
+    return Loaded(content, dims, coords, meta)

@@ -1,0 +1,110 @@
+"""Theory to check against (SPEC section 5): the PCA floor and the PCA-optimal latent.
+
+The FDM can predict E[o' | o] = (I + chi X Pi) o, so the latent has to explain
+the residual r = (1 - chi) X s + eps, whose covariance is
+Sigma_r = F F^T + sigma_iid^2 I with F = [(1 - chi) X, sigma_exo Y]. Linear LAM
+training is PCA on r (Prop. 4.1, 4.2): the best per-coordinate loss is the sum
+of the eigenvalues of Sigma_r beyond the top d_z, divided by d_o, and at the
+optimum the surrogate latent is U^T (X a + eps), U the top-d_z eigenvectors.
+
+Sigma_r is low rank plus isotropic, so everything is computed from the small
+matrix F^T F and never forms a d_o x d_o eigenproblem.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from lamsim.evaluate import DEFAULT_RIDGE, Noise, Terms, latent_terms
+
+_TIE_RTOL = 1e-9
+_LLO_ATOL = 1e-6
+
+
+class Spectrum(NamedTuple):
+    """Eigen-decomposition of Sigma_r: ``values`` [r] with ``vectors`` [d_o, r]
+    spanning range(F), plus ``isotropic`` (sigma_iid^2) on the remaining
+    d_o - r directions, which ``basis`` [d_o, r] (an orthonormal basis of the
+    range part) lets us reach as I - basis basis^T."""
+
+    values: np.ndarray
+    vectors: np.ndarray
+    basis: np.ndarray
+    isotropic: float
+    d_o: int
+
+    def sorted_values(self) -> np.ndarray:
+        rest = np.full(self.d_o - self.values.size, self.isotropic)
+        return np.sort(np.concatenate([self.values, rest]))[::-1]
+
+
+def residual_spectrum(env: dict, chi: float, noise: Noise) -> Spectrum:
+    """Spectrum of Cov(o' - E[o' | o]) = (1 - chi)^2 X X^T + Cov(eps)."""
+    x = env["action_effect"]
+    d_o = x.shape[0]
+    factors = [(1.0 - chi) * x]
+    if noise.active and noise.kind == "exo":
+        factors.append(noise.sigma * noise.noise_map)
+    isotropic = noise.sigma ** 2 if noise.active and noise.kind == "iid" else 0.0
+    basis, r = np.linalg.qr(np.concatenate(factors, axis=1))
+    mu, v = np.linalg.eigh(r @ r.T)
+    return Spectrum(mu + isotropic, basis @ v, basis, isotropic, d_o)
+
+
+def pca_floor(env: dict, chi: float, noise: Noise, d_z: int) -> float:
+    """Minimum per-coordinate reconstruction loss: (1/d_o) * sum of the
+    eigenvalues of Sigma_r beyond the top d_z (Prop. 4.1)."""
+    spec = residual_spectrum(env, chi, noise)
+    return float(np.sum(spec.sorted_values()[d_z:]) / spec.d_o)
+
+
+def optimal_latent_terms(env: dict, chi: float, noise: Noise, d_z: int,
+                         ridge: float = DEFAULT_RIDGE) -> Terms:
+    """LLO terms of the PCA-optimal surrogate latent U^T (X a + eps).
+
+    Undefined (every term NaN) where the optimum is not unique in a way that
+    moves the LLO:
+
+    * chi = 1: the training data never shows the action varying on its own
+      (a = Pi o), so the optimum leaves the latent's response to an intervened
+      action free (the loss is flat along it);
+    * the d_z-th and (d_z+1)-th eigenvalues of Sigma_r tie and the choice inside
+      the tied eigenspace changes the LLO. We compare the extreme choices (the
+      directions of the tied space most and least aligned with the action
+      subspace, and with the other-agent noise subspace) and a random one.
+      Ties that leave the LLO alone (spare null directions, isotropic noise
+      directions, a d_z < d_a share of equal action directions) keep their value.
+    """
+    if chi >= 1.0:
+        return Terms(math.nan, math.nan, math.nan, math.nan)
+    x = env["action_effect"]
+    spec = residual_spectrum(env, chi, noise)
+    everything = spec.sorted_values()
+    level = everything[d_z - 1]
+    tol = _TIE_RTOL * max(1.0, float(everything[0]))
+    fixed = spec.vectors[:, spec.values > level + tol]
+    tied = spec.vectors[:, np.abs(spec.values - level) <= tol]
+    if spec.d_o > spec.values.size and abs(spec.isotropic - level) <= tol:
+        complete = np.linalg.qr(spec.basis, mode="complete")[0]
+        tied = np.concatenate([tied, complete[:, spec.basis.shape[1]:]], axis=1)
+    need = d_z - fixed.shape[1]
+
+    def terms_for(chosen: np.ndarray) -> Terms:
+        u = np.concatenate([fixed, tied @ chosen], axis=1)
+        return latent_terms(np.zeros((d_z, spec.d_o)), u.T @ x, u.T, noise, ridge)
+
+    if tied.shape[1] == need:
+        return terms_for(np.eye(need))
+    # Choices inside the tied space, as orthonormal [tied_dim, need] coordinates.
+    subspaces = [x] + ([noise.noise_map] if noise.active and noise.kind == "exo" else [])
+    choices = [np.linalg.qr(np.random.default_rng(0).standard_normal((tied.shape[1], need)))[0]]
+    for sub in subspaces:
+        left = np.linalg.svd(tied.T @ sub, full_matrices=True)[0]  # most aligned first
+        choices += [left[:, :need], left[:, -need:]]
+    draws = [terms_for(c) for c in choices]
+    llos = [t.llo for t in draws]
+    if max(llos) - min(llos) > _LLO_ATOL:
+        return Terms(math.nan, math.nan, math.nan, math.nan)
+    return draws[0]

@@ -1,0 +1,48 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+METRIC_KEYS = {"llo", "nmse_action", "nmse_noise", "nmse_obs", "loss", "pca_floor", "theory_llo",
+               "alignment", "a_minus_i", "c_plus_d", "dy_ratio"}
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "lamsim", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_run_prints_one_json_object_with_mean_and_per_seed():
+    out = _cli("run", "--noise", "exo", "--sigma", "0.5", "--steps", "300", "--seeds", "2", "--seed", "4")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert set(doc) >= {"settings", "wall_s", "mean", "per_seed"}
+    assert set(doc["mean"]) == METRIC_KEYS == set(doc["per_seed"])
+    assert len(doc["per_seed"]["llo"]) == 2 and doc["seeds"] == [4, 5]
+    assert doc["settings"]["noise"] == "exo" and doc["settings"]["steps"] == 300
+    assert doc["mean"]["dy_ratio"] is not None
+    assert "config-steps" in out.stderr  # progress goes to stderr
+
+
+def test_run_without_other_agents_reports_null_dy_ratio():
+    doc = json.loads(_cli("run", "--steps", "50").stdout)
+    assert doc["mean"]["dy_ratio"] is None and doc["per_seed"]["dy_ratio"] == [None]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--noise", "iid", "--sigma", "-1"], "sigma=-1.0 is invalid: must be >= 0"),
+    (["--d-z", "200"], "d_z=200 is invalid: must be <= d_o=128"),
+    (["--label-rate", "1.5"], "label_rate=1.5 is invalid: must lie in [0, 1]"),
+    (["--noise", "pink"], "noise='pink' is invalid"),
+    (["--ridge", "-1"], "ridge=-1.0 is invalid"),
+])
+def test_bad_input_is_a_clear_error(args, words):
+    out = _cli("run", *args)
+    assert out.returncode == 2 and words in out.stderr and out.stdout == ""
+
+
+def test_bench_reports_throughput():
+    out = _cli("bench", "--configs", "4", "--steps", "20")
+    doc = json.loads(out.stdout)
+    assert {"config_steps_per_s", "compile_s", "gflops", "device", "jax_version"} <= set(doc)
+    assert doc["config_steps_per_s"] > 0
