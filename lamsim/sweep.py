@@ -20,14 +20,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lamsim import data, theory
-from lamsim.evaluate import DEFAULT_RIDGE, Noise, evaluate
+from lamsim import data, devices, theory
+from lamsim.evaluate import (DEFAULT_RIDGE, Noise, evaluate, latent_terms, surrogate_latent_loadings,
+                             true_latent_loadings)
 from lamsim.model import Knobs
 from lamsim.settings import Setting
 from lamsim.train import GroupShape, make_trainer, segment_length
 
 #: Arrays every sweep result holds, shaped [*axes, seed] (NaN where undefined).
-METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "loss", "pca_floor", "theory_llo",
+METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "llo_ridge0", "loss", "pca_floor", "theory_llo",
            "theory_nmse_action", "theory_nmse_noise", "theory_nmse_obs",
            "alignment", "a_minus_i", "c_plus_d", "dy_ratio")
 
@@ -141,11 +142,12 @@ def train_settings(shape: GroupShape, settings: Sequence[Setting], seeds: Sequen
     """Train every (seed, setting) of one chunk; returns float32 numpy parameters
     as a dict of arrays [S, K, ...] (padded shapes)."""
     init, segment = compiled_trainer(shape)
-    seeds_arr = jnp.asarray(seeds, jnp.int32)
+    seeds_arr = devices.shard_axis(jnp.asarray(seeds, jnp.int32), None)
     envs = [data.environment(s, shape.d_o, shape.d_a, shape.d_b) for s in seeds]
-    env = jax.tree.map(lambda *xs: jnp.stack(xs), *envs)
-    knobs = knobs_of(settings)
-    state = init(seeds_arr, knobs)
+    env = devices.shard_axis(jax.tree.map(lambda *xs: jnp.stack(xs), *envs), None)
+    # Settings are split over the devices; every device draws its seeds' shared data.
+    knobs = devices.shard_axis(knobs_of(settings), 0)
+    state = devices.shard_axis(init(seeds_arr, knobs), 1)
     length = segment_length(shape.steps)
     for start in range(0, shape.steps, length):
         state = segment(state, seeds_arr, env, knobs, jnp.int32(start), length)
@@ -168,13 +170,17 @@ def evaluate_run(s: Setting, params: dict, env: dict, ridge: float) -> dict:
            "noise_map": env["noise_map"]}
     noise = noise_of(s, env)
     ev = evaluate(params, env, s.chi, noise, s.latent, ridge)
+    # SPEC section 4 asks to show what the ridge changes: the same latent with delta = 0.
+    loadings = (true_latent_loadings if s.latent == "true" else surrogate_latent_loadings)(
+        {k: np.asarray(v, np.float64) for k, v in params.items()}, env["action_effect"])
+    llo_ridge0 = latent_terms(*loadings, noise, 0.0).llo
     theo = theory.optimal_latent_terms(env, s.chi, noise, s.d_z, ridge)
     if s.label_rate > 0:
         # The action head changes the objective: PCA's optimum is no longer the target.
         theo = theo._make([math.nan] * 4)
     return {
         "llo": ev.terms.llo, "nmse_action": ev.terms.nmse_action, "nmse_noise": ev.terms.nmse_noise,
-        "nmse_obs": ev.terms.nmse_obs, "loss": ev.loss, "pca_floor": theory.pca_floor(env, s.chi, noise, s.d_z),
+        "nmse_obs": ev.terms.nmse_obs, "llo_ridge0": llo_ridge0, "loss": ev.loss, "pca_floor": theory.pca_floor(env, s.chi, noise, s.d_z),
         "theory_llo": theo.llo, "theory_nmse_action": theo.nmse_action, "theory_nmse_noise": theo.nmse_noise,
         "theory_nmse_obs": theo.nmse_obs, "alignment": ev.alignment, "a_minus_i": ev.a_minus_i,
         "c_plus_d": ev.c_plus_d, "dy_ratio": ev.dy_ratio,
@@ -184,8 +190,8 @@ def evaluate_run(s: Setting, params: dict, env: dict, ridge: float) -> dict:
 class Progress:
     """Settings done and an ETA on stderr, at most every ``every`` seconds."""
 
-    def __init__(self, name: str, total_config_steps: int, stream=sys.stderr, every: float = 5.0):
-        self.name, self.total, self.stream, self.every = name, total_config_steps, stream, every
+    def __init__(self, name: str, total_config_steps: int, stream=None, every: float = 5.0):
+        self.name, self.total, self.stream, self.every = name, total_config_steps, stream or sys.stderr, every
         self.done, self.start, self.last = 0, time.perf_counter(), -math.inf
 
     def advance(self, config_steps: int, what: str):
@@ -201,7 +207,7 @@ class Progress:
               file=self.stream, flush=True)
 
 
-def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=sys.stderr) -> SweepResult:
+def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=None) -> SweepResult:
     """Train and evaluate every (setting, seed) of ``sweep``."""
     t0 = time.perf_counter()
     grid = sweep.settings()
@@ -216,12 +222,14 @@ def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=s
     for g, members in enumerate(groups.values(), 1):
         shape = group_shape([s for _, s in members])
         envs = [data.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b) for seed in seeds]
+        n_dev = jax.device_count()
         chunk = max(1, min(len(members), memory_budget // (bytes_per_run(shape) * len(seeds))))
+        chunk = -(-chunk // n_dev) * n_dev  # a multiple of the device count: the settings axis is sharded
         n_chunks = math.ceil(len(members) / chunk)
         n_compiled += 1
         for c in range(n_chunks):
             part = members[c * chunk:(c + 1) * chunk]
-            # Pad the last chunk with copies so every chunk reuses one compiled shape.
+            # Pad with copies so every chunk has one compiled shape that splits evenly over devices.
             padded = [s for _, s in part] + [part[-1][1]] * (chunk - len(part))
             what = f"group {g}/{len(groups)} chunk {c + 1}/{n_chunks} ({len(part)} settings x {len(seeds)} seeds)"
             params = train_settings(shape, padded, seeds,

@@ -1,0 +1,63 @@
+"""What the figure scripts share: loading a panel, selecting along axes, a mean with a band."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from lamsim import load  # noqa: E402
+
+BAND = "band: min to max over seeds"
+
+
+class Panel:
+    """A results file with selection by coordinate value: ``panel.get("llo", d_z=8)``."""
+
+    def __init__(self, results_dir, name):
+        self.loaded = load(Path(results_dir) / name, required=("llo", "theory_llo"))
+        self.meta = self.loaded.meta
+
+    def coord(self, axis):
+        return self.loaded.coords[axis]
+
+    def get(self, metric, **where):
+        arr, dims = self.loaded.arrays[metric], list(self.loaded.dims)
+        for axis, value in where.items():
+            i = dims.index(axis)
+            idx = np.flatnonzero(self.loaded.coords[axis] == value)
+            if idx.size != 1:
+                raise ValueError(f"{axis}={value!r} is not a coordinate of {metric} (have {self.loaded.coords[axis]})")
+            arr = np.take(arr, idx[0], axis=i)
+            dims.pop(i)
+        return arr  # remaining axes, seed last
+
+
+def band(ax, x, runs, label=None, color=None, **kw):
+    """Plot the mean over the last axis (seeds) with a min-max band."""
+    runs = np.asarray(runs, float)
+    line, = ax.plot(x, runs.mean(-1), marker="o", ms=3, label=label, color=color, **kw)
+    ax.fill_between(x, runs.min(-1), runs.max(-1), color=line.get_color(), alpha=0.2, lw=0)
+    return line
+
+
+def theory(ax, x, values, color, label=None):
+    """The theory curve: dashed, mean over seeds (it depends on the seed's X, Y)."""
+    ax.plot(x, np.nanmean(np.asarray(values, float), -1) if np.asarray(values).ndim > 1 else values,
+            ls="--", lw=1.2, color=color, label=label)
+
+
+def save(fig, results_dir, name):
+    out = Path(results_dir) / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    for ext in ("png", "pdf"):
+        fig.savefig(out / f"{name}.{ext}", dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    print(f"wrote {out / name}.png and .pdf")
+
+
+def colors(n, cmap="viridis"):
+    return plt.get_cmap(cmap)(np.linspace(0.05, 0.9, n))

@@ -1,0 +1,89 @@
+"""Figure 4: what helps and what hurts (policy, augmentation, action labels).
+
+Reads results/fig4_{left,middle,right}.npz; writes results/figures/fig4.png/.pdf.
+"""
+import argparse
+import warnings
+
+import numpy as np
+
+from _plot import BAND, Panel, band, colors, plt, save, theory
+
+
+def main(results_dir="results"):
+    left, middle, right = (Panel(results_dir, f"fig4_{p}") for p in ("left", "middle", "right"))
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    profile = left.meta["config"]["profile"]
+    seeds = len(left.coord("seed"))
+
+    ax = axes[0, 0]
+    chi = left.coord("chi")
+    for noise, c, label in (("exo", "tab:red", "other agents $\\sigma_{exo}$=0.5"), ("none", "tab:blue", "no noise")):
+        band(ax, chi, left.get("llo", d_z=8, noise=noise), label, c)
+        theory(ax, chi, left.get("theory_llo", d_z=8, noise=noise), c)
+    ax.set(title="C5: a deterministic policy hands the latent to the noise ($d_z$=8)",
+           xlabel="policy determinism $\\chi$", ylabel="LLO (surrogate latent)")
+    ax.legend(fontsize=8)
+
+    ax = axes[1, 0]
+    d_z = left.coord("d_z")
+    for c, x in zip(colors(len(chi), "plasma"), chi):
+        band(ax, d_z, left.get("llo", chi=x, noise="exo"), f"$\\chi$={x:g}", c)
+    ax.set(title="C5: LLO vs $d_z$ for each $\\chi$ ($\\sigma_{exo}$=0.5)", xlabel="latent size $d_z$", ylabel="LLO")
+    ax.legend(fontsize=6, ncol=3)
+
+    ax = axes[0, 1]
+    kappa = middle.coord("kappa")
+    x = np.where(kappa == 0, kappa[kappa > 0].min() / 3, kappa)  # |kappa| = 0 drawn at the left edge
+    for c, s in zip(colors(len(middle.coord("sigma"))), middle.coord("sigma")):
+        band(ax, x, middle.get("llo", sigma=s), f"$\\sigma_{{iid}}$={s:g}", c)
+        theory(ax, x, middle.get("theory_llo", sigma=s), c)
+    ax.set_xscale("log")
+    ax.set_xticks(x, ["0"] + [f"{k:g}" for k in kappa[1:]], fontsize=7)
+    ax.set(title="C6: augmentation lifts the true latent's LLO", xlabel="augmentation strength $|\\kappa|$",
+           ylabel="LLO (true latent)")
+    ax.legend(fontsize=8)
+
+    ax = axes[1, 1]
+    band(ax, x, middle.get("a_minus_i", sigma=0.0), "$\\|A-I\\|_F/\\sqrt{d_o}$", "tab:purple")
+    band(ax, x, middle.get("c_plus_d", sigma=0.0), "$\\|C+D\\|_F$", "tab:brown")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(x, ["0"] + [f"{k:g}" for k in kappa[1:]], fontsize=7)
+    ax.set(title="C6: optimum A = I, C + D = 0 ($\\sigma_{iid}$=0)", xlabel="augmentation strength $|\\kappa|$",
+           ylabel="distance")
+    ax.legend(fontsize=8)
+
+    ax = axes[0, 2]
+    d_z = right.coord("d_z")
+    for c, s in zip(["tab:green", "tab:orange", "tab:red"], right.coord("sigma")):
+        band(ax, d_z, right.get("llo", sigma=s, label_rate=0.01), f"$\\sigma_{{exo}}$={s:g}, 1% labels", c)
+        band(ax, d_z, right.get("llo", sigma=s, label_rate=0.0), f"$\\sigma_{{exo}}$={s:g}, no labels", c, ls=":")
+    ax.set(title="C7: 1% action labels rescue $\\sigma_{exo}$=2 ($|\\kappa|$=0.1)", xlabel="latent size $d_z$",
+           ylabel="LLO (true latent)")
+    ax.legend(fontsize=7)
+
+    ax = axes[1, 2]
+    terms = [("nmse_action", "nMSE(a|z)", "tab:blue"), ("nmse_noise", "nMSE($\\epsilon$|z)", "tab:red"),
+             ("nmse_obs", "nMSE(o|z)", "tab:grey"), ("dy_ratio", "$\\|DY\\|_F/\\|D\\|_F$", "black")]
+    for rate, ls in ((0.0, ":"), (0.01, "-")):
+        for metric, label, c in terms:
+            runs = right.get(metric, sigma=2.0, label_rate=rate)
+            ax.plot(d_z, runs.mean(-1), ls=ls, color=c, marker="o", ms=2,
+                    label=f"{label}, $\\lambda$={rate:g}")
+            ax.fill_between(d_z, runs.min(-1), runs.max(-1), color=c, alpha=0.15, lw=0)
+    ax.set(title="C7: the LLO terms at $\\sigma_{exo}$=2", xlabel="latent size $d_z$", ylabel="value",
+           ylim=(-0.03, 1.05))
+    ax.legend(fontsize=6, ncol=2)
+
+    fig.suptitle(f"Figure 4: trained ({profile} profile, mean of {seeds} seeds, {BAND}); dashed: PCA theory "
+                 f"(the un-augmented, unlabelled optimum).", fontsize=11)
+    fig.tight_layout()
+    save(fig, results_dir, "fig4")
+
+
+if __name__ == "__main__":
+    warnings.filterwarnings("ignore", "Mean of empty slice")
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--results", default="results")
+    main(p.parse_args().results)

@@ -1,0 +1,90 @@
+"""Every panel with --quick into a temporary folder: shapes, dims, coordinates, one theory number."""
+import numpy as np
+import pytest
+
+from experiments.__main__ import PANELS, main, run
+from lamsim import METRICS, ResultsError, load
+
+DIMS = {
+    "fig3_left": ("d_a", "d_z", "seed"), "fig3_middle": ("sigma", "d_z", "seed"),
+    "fig3_right": ("sigma", "d_z", "seed"), "fig4_left": ("chi", "d_z", "noise", "seed"),
+    "fig4_middle": ("kappa", "sigma", "seed"), "fig4_right": ("sigma", "d_z", "label_rate", "seed"),
+}
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("results")
+    for name in PANELS:
+        run(name, seeds=2, quick=True, out=str(out))
+    return out
+
+
+@pytest.mark.parametrize("name", PANELS)
+def test_quick_panel_has_its_axes_and_every_metric(quick, name):
+    r = load(quick / name, required=METRICS)
+    assert r.dims == DIMS[name]
+    assert r.arrays["llo"].shape == tuple(len(r.coords[d]) for d in r.dims)
+    assert list(r.coords["seed"]) == [0, 1]
+    assert r.meta["config"]["quick"] is True and r.meta["config"]["steps"] == 300
+    assert {"versions", "device_kind", "wall_s"} <= set(r.meta)
+    assert np.all(np.isfinite(r.arrays["llo"]))
+
+
+def test_theory_numbers(quick):
+    left = load(quick / "fig3_left")
+    # d_a = 2 (first), d_z = 1 (first): one of two action directions, LLO = 1.5.
+    np.testing.assert_allclose(left.arrays["theory_llo"][0, 0], 1.5, atol=1e-6)
+    middle = load(quick / "fig3_middle")
+    s = list(middle.coords["sigma"]).index(0.5)
+    d = list(middle.coords["d_z"]).index(8)
+    np.testing.assert_allclose(middle.arrays["theory_nmse_action"][s, d], 0.25 / 1.25, atol=1e-3)
+    right = load(quick / "fig3_right")
+    np.testing.assert_allclose(right.arrays["theory_llo"][1, 1], 1.0, atol=1e-3)  # sigma_exo 2, d_z 16
+    fig4_left = load(quick / "fig4_left")
+    np.testing.assert_allclose(fig4_left.arrays["theory_llo"][0, 0, 0], 2.0, atol=1e-6)  # chi 0, no noise
+    middle4 = load(quick / "fig4_middle")
+    np.testing.assert_allclose(middle4.arrays["theory_llo"], 2.0, atol=1e-6)
+    fig4_right = load(quick / "fig4_right")
+    assert np.all(np.isnan(fig4_right.arrays["theory_llo"][..., 1, :]))  # labels: no PCA theory
+    assert np.all(fig4_right.arrays["theory_llo"][..., 0, :] < 0.1)      # sigma_exo 2, d_z 8: the noise
+
+
+def test_finished_experiment_is_not_recomputed(quick, capsys):
+    before = (quick / "fig4_middle.npz").stat().st_mtime_ns
+    run("fig4_middle", seeds=2, quick=True, out=str(quick))
+    assert (quick / "fig4_middle.npz").stat().st_mtime_ns == before
+    assert "up to date" in capsys.readouterr().err
+
+
+def test_unknown_experiment_is_a_clear_error(capsys):
+    assert main(["fig9"]) == 2
+    assert "experiment='fig9' is invalid: must be one of fig3_left" in capsys.readouterr().err
+
+
+def test_corrupt_results_are_named(tmp_path, quick):
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ResultsError, match="bad.npz is corrupt"):
+        load(tmp_path / "bad")
+    with pytest.raises(ResultsError, match="does not exist"):
+        load(tmp_path / "missing")
+    (tmp_path / "side.npz").write_bytes((quick / "fig3_right.npz").read_bytes())
+    (tmp_path / "side.json").write_text("{oops")
+    with pytest.raises(ResultsError, match="side.json is corrupt"):
+        load(tmp_path / "side")
+
+
+def test_interrupted_write_leaves_no_file(tmp_path):
+    from lamsim import results
+
+    def half_then_interrupt(f):
+        f.write(b"half of an archive")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        results._atomic_write(tmp_path / "x.npz", half_then_interrupt)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(results.ResultsError, match="array 'llo' has shape \\(3,\\), expected \\(2,\\)"):
+        results.save(tmp_path, "y", {"llo": np.zeros(3)}, ("seed",), {"seed": np.arange(2)}, {})
+    assert list(tmp_path.iterdir()) == []
