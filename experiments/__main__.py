@@ -41,8 +41,14 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="reduced grids and steps (tests, smoke runs)")
     p.add_argument("--force", action="store_true", help="recompute even if the results are up to date")
     p.add_argument("--out", default="results", help="output folder (default results/)")
+    p.add_argument("--distributed", action="store_true",
+                   help="multi-host: call jax.distributed.initialize() and span every host's devices")
     args = p.parse_args(argv)
     use_all_host_cores()
+    if args.distributed:
+        from lamsim.devices import initialize_distributed
+
+        initialize_distributed()
     names = NAMES if args.name == "all" else (args.name,)
     t0 = time.perf_counter()
     try:

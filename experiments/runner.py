@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import jax
+
 from lamsim import results
 from lamsim.settings import Setting
 from lamsim.sweep import Axis, Sweep, run_sweep
@@ -73,6 +75,8 @@ def run_experiment(exp: Experiment, profile: str = "fast", seeds: int = 3, quick
     result = run_sweep(sweep, stream=stream)
     meta = {"config": config, "claim": exp.claim, "figure": exp.figure, **result.meta,
             **results.environment_info(), "wall_s": time.perf_counter() - t0}
-    path = results.save(out, exp.name, result.arrays, result.dims, result.coords, meta)
+    path = out / f"{exp.name}.npz"
+    if jax.process_index() == 0:  # every process holds the gathered results; one writes them
+        results.save(out, exp.name, result.arrays, result.dims, result.coords, meta)
     print(f"[{exp.name}] wrote {path} in {meta['wall_s']:.1f} s", file=stream)
     return path

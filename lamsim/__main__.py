@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 
 from lamsim.devices import use_all_host_cores
 
@@ -36,7 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--ridge", type=float, default=None, help="probe ridge delta (default 1e-4; 0 allowed)")
     bench = sub.add_parser("bench", help="training throughput of the vmapped trainer; prints JSON")
     bench.add_argument("--configs", type=int, default=64, help="copies of the standard setting, one seed each")
-    bench.add_argument("--steps", type=int, default=1000)
+    bench.add_argument("--steps", type=int, default=None, help="steps per timing (default 1000; suite 500)")
+    bench.add_argument("--suite", action="store_true",
+                       help="the scaling table: 1/16/64/256 settings, the sequential baseline, d_o 128/512/2048, "
+                            "peak memory; writes OUT/bench.json and OUT/figures/bench.png")
+    bench.add_argument("--memory", action="store_true",
+                       help="run a sweep of 2,048 settings at d_o 512 through the chunked runner; report peak memory")
+    bench.add_argument("--out", default="results", help="where --suite writes bench.json (default results/)")
     return p
 
 
@@ -68,10 +75,22 @@ def main(argv=None) -> int:
     try:
         if args.command == "run":
             out = _run(args)
+        elif args.suite:
+            from lamsim import bench, results
+
+            out = bench.suite(steps=args.steps or 500, log=lambda m: print(m, file=sys.stderr))
+            path = Path(args.out)
+            (path / "figures").mkdir(parents=True, exist_ok=True)
+            results.write_json(path / "bench.json", out)
+            bench.plot_suite(out, path / "figures" / "bench.png")
+        elif args.memory:
+            from lamsim.bench import memory_sweep
+
+            out = memory_sweep(steps=args.steps or 20)
         else:
             from lamsim.bench import bench
 
-            out = bench(args.configs, args.steps)
+            out = bench(args.configs, args.steps or 1000)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

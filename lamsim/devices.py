@@ -18,7 +18,7 @@ _FLAG = "--xla_force_host_platform_device_count"
 def use_all_host_cores() -> None:
     """Ask XLA for one host device per available core, unless told otherwise."""
     flags = os.environ.get("XLA_FLAGS", "")
-    if _FLAG in flags or os.environ.get("LAMSIM_HOST_DEVICES") == "1":
+    if _FLAG in flags:
         return
     try:
         cores = len(os.sched_getaffinity(0))
@@ -29,27 +29,58 @@ def use_all_host_cores() -> None:
         os.environ["XLA_FLAGS"] = f"{flags} {_FLAG}={count}".strip()
 
 
+def initialize_distributed() -> None:
+    """Join a multi-host run (``jax.distributed.initialize()``: the coordinator,
+    process count and id come from the cluster environment, e.g. SLURM or
+    ``JAX_COORDINATOR_ADDRESS``/``JAX_NUM_PROCESSES``/``JAX_PROCESS_ID``).
+    Every process then runs the same command; the mesh spans every device of
+    every host, each process feeds its own shards, and results are gathered."""
+    import jax
+
+    jax.distributed.initialize()
+
+
 def mesh():
-    """A 1-D mesh named ``runs`` over all local devices."""
+    """A 1-D mesh named ``runs`` over every device (of every process)."""
     import jax
     import numpy as np
     from jax.sharding import Mesh
 
-    return Mesh(np.asarray(jax.local_devices()), ("runs",))
+    return Mesh(np.asarray(jax.devices()), ("runs",))
 
 
-def shard_axis(tree, axis: int):
-    """Place every array of ``tree`` sharded along ``axis`` (replicated if None)."""
-    import jax
+def sharding(ndim: int, axis):
+    """NamedSharding of an ``ndim`` array split along ``axis`` (replicated if None)."""
     from jax.sharding import NamedSharding, PartitionSpec
 
-    m = mesh()
+    spec = [None] * ndim
+    if axis is not None:
+        spec[axis] = "runs"
+    return NamedSharding(mesh(), PartitionSpec(*spec))
+
+
+def shard_axis(tree, axis):
+    """Place every array of ``tree`` (identical on every process) split along ``axis``.
+
+    Each process supplies only the shards of its own devices, so this works on
+    one host and across hosts alike."""
+    import jax
+    import numpy as np
 
     def place(x):
-        if axis is None:
-            return jax.device_put(x, NamedSharding(m, PartitionSpec()))
-        spec = [None] * x.ndim
-        spec[axis] = "runs"
-        return jax.device_put(x, NamedSharding(m, PartitionSpec(*spec)))
+        x = np.asarray(x)
+        return jax.make_array_from_callback(x.shape, sharding(x.ndim, axis), lambda index: x[index])
 
     return jax.tree.map(place, tree)
+
+
+def to_host(tree):
+    """Every array of ``tree`` as a full numpy array on this process."""
+    import jax
+    import numpy as np
+
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        return multihost_utils.process_allgather(tree, tiled=True)
+    return jax.tree.map(np.asarray, tree)

@@ -78,8 +78,16 @@ def save(out_dir, name: str, arrays: dict, dims, coords: dict, meta: dict) -> Pa
     npz, side = out_dir / f"{name}.npz", out_dir / f"{name}.json"
     # Side-car last: a results pair is complete only when its JSON exists.
     _atomic_write(npz, lambda f: np.savez(f, **payload))
-    _atomic_write(side, lambda f: f.write(json.dumps(meta, indent=2, sort_keys=True, default=_json_default).encode()))
+    write_json(side, meta)
     return npz
+
+
+def write_json(path, content: dict) -> Path:
+    """Write ``content`` as JSON to ``path`` atomically."""
+    path = Path(path)
+    _atomic_write(path, lambda f: f.write(json.dumps(content, indent=2, sort_keys=True,
+                                                     default=_json_default).encode()))
+    return path
 
 
 def _json_default(x):

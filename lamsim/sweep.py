@@ -134,7 +134,9 @@ def knobs_of(settings: Sequence[Setting]) -> Knobs:
 def compiled_trainer(shape: GroupShape):
     """(init, segment) for a group shape, jitted once and reused by every chunk."""
     init, segment = make_trainer(shape)
-    return jax.jit(init), jax.jit(segment, static_argnums=5, donate_argnums=0)
+    # Training state [S, K, ...] is split along the settings axis K over every device.
+    return (jax.jit(init, out_shardings=devices.sharding(2, 1)),
+            jax.jit(segment, static_argnums=5, donate_argnums=0))
 
 
 def train_settings(shape: GroupShape, settings: Sequence[Setting], seeds: Sequence[int],
@@ -147,14 +149,14 @@ def train_settings(shape: GroupShape, settings: Sequence[Setting], seeds: Sequen
     env = devices.shard_axis(jax.tree.map(lambda *xs: jnp.stack(xs), *envs), None)
     # Settings are split over the devices; every device draws its seeds' shared data.
     knobs = devices.shard_axis(knobs_of(settings), 0)
-    state = devices.shard_axis(init(seeds_arr, knobs), 1)
+    state = init(seeds_arr, knobs)
     length = segment_length(shape.steps)
     for start in range(0, shape.steps, length):
         state = segment(state, seeds_arr, env, knobs, jnp.int32(start), length)
         jax.block_until_ready(state)
         if on_segment:
             on_segment(length)
-    return jax.tree.map(np.asarray, state.params)
+    return devices.to_host(state.params)
 
 
 def noise_of(s: Setting, env: dict) -> Noise:
@@ -218,7 +220,7 @@ def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=N
     total = sum(s.train_steps for _, s in grid) * len(seeds)
     progress = Progress(sweep.name, total, stream)
     arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS}
-    n_compiled = 0
+    n_compiled = n_chunks_total = 0
     for g, members in enumerate(groups.values(), 1):
         shape = group_shape([s for _, s in members])
         envs = [data.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b) for seed in seeds]
@@ -227,6 +229,7 @@ def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=N
         chunk = -(-chunk // n_dev) * n_dev  # a multiple of the device count: the settings axis is sharded
         n_chunks = math.ceil(len(members) / chunk)
         n_compiled += 1
+        n_chunks_total += n_chunks
         for c in range(n_chunks):
             part = members[c * chunk:(c + 1) * chunk]
             # Pad with copies so every chunk has one compiled shape that splits evenly over devices.
@@ -242,6 +245,6 @@ def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=N
     dims = tuple(a.name for a in sweep.axes) + ("seed",)
     coords = {a.name: np.asarray(a.values) for a in sweep.axes}
     coords["seed"] = np.asarray(seeds)
-    meta = {"wall_s": time.perf_counter() - t0, "groups": len(groups), "compiled_programs": n_compiled,
+    meta = {"wall_s": time.perf_counter() - t0, "groups": len(groups), "compiled_programs": n_compiled, "chunks": n_chunks_total,
             "config_steps": total}
     return SweepResult(arrays, dims, coords, meta)
