@@ -50,6 +50,20 @@ def theory(ax, x, values, color, label=None):
             ls="--", lw=1.2, color=color, label=label)
 
 
+TERMS = (("nmse_action", "nMSE(a|z)", "tab:blue"), ("nmse_noise", "nMSE($\\epsilon$|z)", "tab:red"),
+         ("nmse_obs", "nMSE(o|z)", "tab:grey"))
+
+
+def terms(ax, x, panel, variants, extra=()):
+    """The LLO's three terms (and ``extra`` (metric, label, colour) rows) against ``x``,
+    one line style per variant: ``variants`` = [(line style, label suffix, selection dict)]."""
+    for ls, suffix, where in variants:
+        for metric, label, c in TERMS + tuple(extra):
+            runs = panel.get(metric, **where)
+            ax.plot(x, runs.mean(-1), ls=ls, color=c, marker="o", ms=2, label=f"{label}, {suffix}")
+            ax.fill_between(x, runs.min(-1), runs.max(-1), color=c, alpha=0.15, lw=0)
+
+
 def save(fig, results_dir, name):
     out = Path(results_dir) / "figures"
     out.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from _plot import BAND, Panel, band, colors, plt, save, theory
+from _plot import BAND, Panel, band, colors, plt, save, terms, theory
 
 
 def main(results_dir="results"):
@@ -61,13 +61,7 @@ def main(results_dir="results"):
     ax.legend(fontsize=8)
 
     ax = axes[1, 2]
-    terms = [("nmse_action", "nMSE(a|z)", "tab:blue"), ("nmse_noise", "nMSE($\\epsilon$|z)", "tab:red"),
-             ("nmse_obs", "nMSE(o|z)", "tab:grey")]
-    for s, ls in zip((0.5, 2.0), ("-", "--")):
-        for metric, label, c in terms:
-            runs = right.get(metric, sigma=s)
-            ax.plot(d_z, runs.mean(-1), ls=ls, color=c, marker="o", ms=2, label=f"{label}, $\\sigma_{{exo}}$={s:g}")
-            ax.fill_between(d_z, runs.min(-1), runs.max(-1), color=c, alpha=0.15, lw=0)
+    terms(ax, d_z, right, [(ls, f"$\\sigma_{{exo}}$={s:g}", {"sigma": s}) for s, ls in ((0.5, "-"), (2.0, "--"))])
     ax.set(title="C4: the three LLO terms", xlabel="latent size $d_z$", ylabel="normalised MSE", ylim=(-0.03, 1.05))
     ax.legend(fontsize=7)
 

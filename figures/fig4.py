@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from _plot import BAND, Panel, band, colors, plt, save, theory
+from _plot import BAND, Panel, band, colors, plt, save, terms, theory
 
 
 def main(results_dir="results"):
@@ -64,14 +64,9 @@ def main(results_dir="results"):
     ax.legend(fontsize=7)
 
     ax = axes[1, 2]
-    terms = [("nmse_action", "nMSE(a|z)", "tab:blue"), ("nmse_noise", "nMSE($\\epsilon$|z)", "tab:red"),
-             ("nmse_obs", "nMSE(o|z)", "tab:grey"), ("dy_ratio", "$\\|DY\\|_F/\\|D\\|_F$", "black")]
-    for rate, ls in ((0.0, ":"), (0.01, "-")):
-        for metric, label, c in terms:
-            runs = right.get(metric, sigma=2.0, label_rate=rate)
-            ax.plot(d_z, runs.mean(-1), ls=ls, color=c, marker="o", ms=2,
-                    label=f"{label}, $\\lambda$={rate:g}")
-            ax.fill_between(d_z, runs.min(-1), runs.max(-1), color=c, alpha=0.15, lw=0)
+    terms(ax, d_z, right, [(ls, f"$\\lambda$={rate:g}", {"sigma": 2.0, "label_rate": rate})
+                           for rate, ls in ((0.0, ":"), (0.01, "-"))],
+          extra=[("dy_ratio", "$\\|DY\\|_F/\\|D\\|_F$", "black")])
     ax.set(title="C7: the LLO terms at $\\sigma_{exo}$=2", xlabel="latent size $d_z$", ylabel="value",
            ylim=(-0.03, 1.05))
     ax.legend(fontsize=6, ncol=2)
