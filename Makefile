@@ -7,7 +7,7 @@ PROFILE ?= fast
 SEEDS ?= 3
 RESULTS ?= results
 
-.PHONY: venv test bench figures experiments check clean-venv
+.PHONY: venv test bench figures experiments check check-quick clean-venv
 
 venv: $(STAMP)
 
@@ -30,6 +30,12 @@ figures: experiments
 	$(PY) figures/fig3.py --results $(RESULTS)
 	$(PY) figures/fig4.py --results $(RESULTS)
 	@if [ -f figures/table1.py ]; then $(PY) figures/table1.py --results $(RESULTS); fi
+
+check: $(STAMP)
+	$(PY) -m lamsim.claims --results $(RESULTS)
+
+check-quick: $(STAMP)
+	$(PY) -m lamsim.claims --quick
 
 clean-venv:
 	rm -rf $(VENV)

@@ -47,7 +47,7 @@ def environment_info() -> dict:
     }
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -77,7 +77,7 @@ def save(out_dir, name: str, arrays: dict, dims, coords: dict, meta: dict) -> Pa
     payload["dims"] = np.asarray(dims, dtype=str)
     npz, side = out_dir / f"{name}.npz", out_dir / f"{name}.json"
     # Side-car last: a results pair is complete only when its JSON exists.
-    _atomic_write(npz, lambda f: np.savez(f, **payload))
+    atomic_write(npz, lambda f: np.savez(f, **payload))
     write_json(side, meta)
     return npz
 
@@ -85,7 +85,7 @@ def save(out_dir, name: str, arrays: dict, dims, coords: dict, meta: dict) -> Pa
 def write_json(path, content: dict) -> Path:
     """Write ``content`` as JSON to ``path`` atomically."""
     path = Path(path)
-    _atomic_write(path, lambda f: f.write(json.dumps(content, indent=2, sort_keys=True,
+    atomic_write(path, lambda f: f.write(json.dumps(content, indent=2, sort_keys=True,
                                                      default=_json_default).encode()))
     return path
 

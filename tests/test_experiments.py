@@ -83,7 +83,7 @@ def test_interrupted_write_leaves_no_file(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        results._atomic_write(tmp_path / "x.npz", half_then_interrupt)
+        results.atomic_write(tmp_path / "x.npz", half_then_interrupt)
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(results.ResultsError, match="array 'llo' has shape \\(3,\\), expected \\(2,\\)"):
         results.save(tmp_path, "y", {"llo": np.zeros(3)}, ("seed",), {"seed": np.arange(2)}, {})
