@@ -131,6 +131,7 @@ def subspace_alignment(b: np.ndarray, action_effect: np.ndarray) -> float:
 
 class Evaluation(NamedTuple):
     terms: Terms
+    terms_ridge0: Terms  # the same latent's terms with delta = 0 (SPEC section 4 asks to show both)
     loss: float
     alignment: float
     a_minus_i: float
@@ -156,6 +157,7 @@ def evaluate(params: dict, env: dict, chi: float, noise: Noise, latent: str,
         dy_ratio = float(np.linalg.norm(d @ env["noise_map"]) / d_norm)
     return Evaluation(
         terms=latent_terms(*loadings, noise, ridge),
+        terms_ridge0=latent_terms(*loadings, noise, 0.0),
         loss=population_loss(params, env, chi, noise),
         alignment=subspace_alignment(params["B"], x),
         a_minus_i=float(np.linalg.norm(params["A"] - np.eye(params["A"].shape[0])) / math.sqrt(params["A"].shape[0])),
