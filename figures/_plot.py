@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from lamsim import load  # noqa: E402
+from lamsim.results import load, select  # noqa: E402
 
 BAND = "band: min to max over seeds"
 
@@ -25,15 +25,8 @@ class Panel:
         return self.loaded.coords[axis]
 
     def get(self, metric, **where):
-        arr, dims = self.loaded.arrays[metric], list(self.loaded.dims)
-        for axis, value in where.items():
-            i = dims.index(axis)
-            idx = np.flatnonzero(self.loaded.coords[axis] == value)
-            if idx.size != 1:
-                raise ValueError(f"{axis}={value!r} is not a coordinate of {metric} (have {self.loaded.coords[axis]})")
-            arr = np.take(arr, idx[0], axis=i)
-            dims.pop(i)
-        return arr  # remaining axes, seed last
+        """``metric`` at the coordinates ``where``: remaining axes, seed last."""
+        return select(self.loaded, metric, **where)[0]
 
 
 def band(ax, x, runs, label=None, color=None, **kw):

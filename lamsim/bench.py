@@ -34,8 +34,7 @@ def _time_training(settings, seeds, steps: int, repeats: int, shard: bool) -> tu
     init, segment = make_trainer(shape)
     seeds_arr = jnp.asarray(seeds, jnp.int32)
     knobs = knobs_of(settings)
-    env = jax.tree.map(lambda *xs: jnp.stack(xs), *[data.environment(s, shape.d_o, shape.d_a, shape.d_b)
-                                                     for s in seeds])
+    env = data.environments(seeds, shape.d_o, shape.d_a, shape.d_b)
     if shard:
         # Shard whichever run axis splits evenly: seeds (independent copies) or settings (a sweep).
         n = jax.device_count()

@@ -29,7 +29,7 @@ from typing import Callable, NamedTuple, Optional, Union
 import numpy as np
 
 from lamsim.devices import use_all_host_cores
-from lamsim.results import Loaded, ResultsError, atomic_write, environment_info, load, save
+from lamsim.results import Loaded, ResultsError, atomic_write, environment_info, load, save, select
 from lamsim.settings import Setting
 
 PUBLISHED = Path("results")
@@ -97,27 +97,13 @@ class Missing(NamedTuple):
 
 # ---------------------------------------------------------------- selecting results
 
-def _index(loaded: Loaded, axis: str, value) -> int:
-    coords = loaded.coords.get(axis)
-    if coords is None:
-        raise ClaimError(f"results have no axis {axis!r} (axes {loaded.dims})")
-    match = coords == value if coords.dtype.kind in "USO" else np.isclose(coords.astype(float), value)
-    found = np.flatnonzero(match)
-    if found.size != 1:
-        raise ClaimError(f"{axis}={value!r} is not a coordinate of the results (have {list(coords)})")
-    return int(found[0])
-
-
 def grid(loaded: Loaded, metric: str, **where) -> list:
     """``metric`` at the coordinates ``where``, mean over seeds, as a list of
     (coordinates of the remaining axes as a dict, value), in grid order."""
-    if metric not in loaded.arrays:
-        raise ClaimError(f"results lack the array {metric!r}")
-    arr, dims = loaded.arrays[metric], list(loaded.dims)
-    for axis, value in where.items():
-        i = _index(loaded, axis, value)
-        arr = np.take(arr, i, axis=dims.index(axis))
-        dims.remove(axis)
+    try:
+        arr, dims = select(loaded, metric, **where)
+    except ResultsError as e:
+        raise ClaimError(str(e)) from e
     arr = arr.mean(axis=dims.index("seed"))
     dims.remove("seed")
     out = []

@@ -83,6 +83,12 @@ def environment(seed: int, d_o: int, d_a: int, d_b: int) -> Environment:
     return Environment(*(jnp.asarray(env[k], jnp.float32) for k in Environment._fields))
 
 
+def environments(seeds, d_o: int, d_a: int, d_b: int) -> Environment:
+    """:func:`environment` of every seed, stacked along a leading seed axis."""
+    envs = [environment(s, d_o, d_a, d_b) for s in seeds]
+    return jax.tree.map(lambda *xs: jnp.stack(xs), *envs)
+
+
 def _mix(x: jax.Array) -> jax.Array:
     """A 32-bit integer finaliser (xorshift-multiply, full avalanche)."""
     x = x ^ (x >> 16)

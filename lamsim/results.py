@@ -140,3 +140,26 @@ def load(path, required=()) -> Loaded:
     if missing:
         raise ResultsError(f"results file {npz} lacks arrays {missing}")
     return Loaded(content, dims, coords, meta)
+
+
+def select(loaded: Loaded, metric: str, **where) -> tuple:
+    """``metric`` taken at the coordinate values ``where`` (e.g. ``d_z=8``).
+
+    Returns (array over the remaining axes, their names in order). Numeric
+    coordinates match within floating-point tolerance, strings exactly; an
+    unknown array, axis or value raises :class:`ResultsError` naming it.
+    """
+    if metric not in loaded.arrays:
+        raise ResultsError(f"results lack the array {metric!r}")
+    arr, dims = loaded.arrays[metric], list(loaded.dims)
+    for axis, value in where.items():
+        if axis not in dims:
+            raise ResultsError(f"results have no axis {axis!r} (axes {loaded.dims})")
+        coords = loaded.coords[axis]
+        match = coords == value if coords.dtype.kind in "USO" else np.isclose(coords.astype(float), value)
+        found = np.flatnonzero(match)
+        if found.size != 1:
+            raise ResultsError(f"{axis}={value!r} is not a coordinate of the results (have {list(coords)})")
+        arr = np.take(arr, found[0], axis=dims.index(axis))
+        dims.remove(axis)
+    return arr, dims

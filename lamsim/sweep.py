@@ -144,8 +144,7 @@ def train_settings(shape: GroupShape, settings: Sequence[Setting], seeds: Sequen
     as a dict of arrays [S, K, ...] (padded shapes)."""
     init, segment = compiled_trainer(shape)
     seeds_arr = devices.shard_axis(jnp.asarray(seeds, jnp.int32), None)
-    envs = [data.environment(s, shape.d_o, shape.d_a, shape.d_b) for s in seeds]
-    env = devices.shard_axis(jax.tree.map(lambda *xs: jnp.stack(xs), *envs), None)
+    env = devices.shard_axis(data.environments(seeds, shape.d_o, shape.d_a, shape.d_b), None)
     # Settings are split over the devices; every device draws its seeds' shared data.
     knobs = devices.shard_axis(knobs_of(settings), 0)
     state = init(seeds_arr, knobs)
