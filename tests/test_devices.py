@@ -38,3 +38,19 @@ def test_one_and_four_devices_agree_and_chunking_changes_nothing():
     for m in ("llo", "loss", "alignment", "nmse_action"):
         np.testing.assert_allclose(four[m], one[m], rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(chunked[m], one[m], rtol=1e-4, atol=1e-5)
+
+
+def test_chunks_fit_the_cache_on_cpu_and_the_memory_budget_everywhere():
+    from lamsim.settings import Setting
+    from lamsim.sweep import CPU_RUNS_PER_DEVICE, bytes_per_run, chunk_size, group_shape
+
+    shape = group_shape([Setting(d_z=16)])
+    big = 2 ** 40
+    # CPU: a few runs per device, a multiple of the device count.
+    assert chunk_size(shape, 128, 3, big, 2, "cpu") == 4
+    assert chunk_size(shape, 128, 5, big, 2, "cpu") == 2
+    assert chunk_size(shape, 128, 1, big, 2, "cpu") == 2 * CPU_RUNS_PER_DEVICE
+    # GPU: the whole group when memory allows, else what the budget holds (rounded to devices).
+    assert chunk_size(shape, 128, 3, big, 1, "gpu") == 128
+    assert chunk_size(shape, 128, 3, 10 * 3 * bytes_per_run(shape), 4, "gpu") == 12
+    assert chunk_size(shape, 128, 3, 1, 2, "gpu") == 2
