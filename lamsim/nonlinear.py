@@ -7,6 +7,22 @@ FDM: a small UNet on o (4x4 -> 2x2 -> 4x4 with a skip), conditioned on the
 quantised latent by FiLM (per-channel scale and shift) at both resolutions,
 predicting o'.
 
+Padding. The world is a torus horizontally, and the FDM's convolutions wrap
+around the columns: a move is drawn the same way in every column. The IDM's
+convolutions zero pad the columns, like common CNNs (and the paper's), so the
+IDM sees where things are: which column the agent is in, which cells of the
+noise row are lit. That is what the paper's augmentation acts on: a column
+shift of the FDM's frame, independent of the IDM's, makes a latent that names
+absolute places (the noise pattern, the agent's next cell) mispredict, while
+the action keeps its meaning. We tried all four combinations (5 seeds, the six
+settings; README, Table 1): with a wrapping IDM the latent never depends on
+column and the shift has nothing to remove (augmentation 0.561 vs 0.555
+controllable, the one ordering that failed); with a zero-padded FDM the
+latent at low noise holds the noise pattern and nothing of the action in
+every seed, so more noise cannot take more (stochastic high 0.53 vs low 0.49,
+against the paper's ordering); the zero-padded IDM with the wrapping FDM keeps
+all nine orderings.
+
 Dead codes. A code that no encoder output picks never receives a codebook
 gradient and stays dead, so the bottleneck silently has fewer than 5 codes.
 Each run keeps an exponential moving average of every code's share of the
@@ -97,6 +113,9 @@ class Config:
     label_weight: weight of the label loss ||z_e - sg(code[action])||^2.
     usage_decay, dead_usage: EMA of each code's batch share and the share
     below which a code is re-initialised (see the module docstring).
+    idm_wrap, fdm_wrap: whether the IDM's / FDM's convolutions wrap around
+    the columns (else they zero pad them, like common CNNs). See the module
+    docstring for why the IDM zero pads and the FDM wraps.
     """
 
     steps: int = 16000
@@ -110,6 +129,8 @@ class Config:
     usage_decay: float = 0.99
     dead_usage: float = 0.1
     eval_size: int = 4096
+    idm_wrap: bool = False
+    fdm_wrap: bool = True
 
     def __post_init__(self):
         for name, low in (("steps", 1), ("batch", 1), ("width", 1), ("latent_dim", 1), ("eval_size", 1),
@@ -144,17 +165,18 @@ def knobs_of(settings: Sequence[GridSetting]) -> Knobs:
 # ----------------------------------------------------------------------------- networks
 
 
-def _tap_matrices(h: int, w: int) -> np.ndarray:
+def _tap_matrices(h: int, w: int, wrap: bool = True) -> np.ndarray:
     """T [9, h*w, h*w]: T[k, p, q] = 1 where input cell q is tap k (of the 3x3
-    kernel, row-major) of output cell p. Columns wrap around (the world is a
-    torus horizontally); rows are zero padded, which tells the network where
-    the top and bottom edges are."""
+    kernel, row-major) of output cell p. Columns wrap around when ``wrap``
+    (the world is a torus horizontally), else they are zero padded; rows are
+    always zero padded, which tells the network where the top and bottom edges
+    are."""
     taps = np.zeros((9, h * w, h * w), np.float32)
     for k in range(9):
         di, dj = k // 3 - 1, k % 3 - 1
         for r in range(h):
             for c in range(w):
-                if 0 <= r + di < h:
+                if 0 <= r + di < h and (wrap or 0 <= c + dj < w):
                     taps[k, r * w + c, (r + di) * w + (c + dj) % w] = 1.0
     return taps
 
@@ -171,13 +193,14 @@ class Conv3x3(nn.Module):
     """
 
     features: int
+    wrap: bool = True  # columns wrap around (else zero padded)
 
     @nn.compact
     def __call__(self, x):
         b, h, w, c = x.shape
         kernel = self.param("kernel", nn.initializers.lecun_normal(), (3, 3, c, self.features))
         bias = self.param("bias", nn.initializers.zeros, (self.features,))
-        matrix = jnp.einsum("kpq,kcf->qcpf", _tap_matrices(h, w), kernel.reshape(9, c, self.features))
+        matrix = jnp.einsum("kpq,kcf->qcpf", _tap_matrices(h, w, self.wrap), kernel.reshape(9, c, self.features))
         out = x.reshape(b, h * w * c) @ matrix.reshape(h * w * c, h * w * self.features)
         return out.reshape(b, h, w, self.features) + bias
 
@@ -188,16 +211,18 @@ class IDM(nn.Module):
     Two convolutions (a 5x5 receptive field: one-cell moves, and the rows'
     wrap-around, which puts the agent two rows away), then dense layers on the
     flattened grid, so z_e may also depend on where things are (which cells
-    of the noise row are lit, which row the agent is in).
+    of the noise row are lit, which row and column the agent is in). The
+    convolutions zero pad the columns unless ``wrap``.
     """
 
     width: int
     latent_dim: int
+    wrap: bool = True
 
     @nn.compact
     def __call__(self, o, o_next):
-        h = nn.relu(Conv3x3(self.width)(jnp.stack([o, o_next], axis=-1)))
-        h = nn.relu(Conv3x3(self.width)(h))
+        h = nn.relu(Conv3x3(self.width, self.wrap)(jnp.stack([o, o_next], axis=-1)))
+        h = nn.relu(Conv3x3(self.width, self.wrap)(h))
         h = nn.relu(nn.Dense(self.width)(h.reshape(h.shape[0], -1)))
         return nn.Dense(self.latent_dim)(h)
 
@@ -235,16 +260,17 @@ class FDM(nn.Module):
     """
 
     width: int
+    wrap: bool = True
 
     @nn.compact
     def __call__(self, o, z):
         b = o.shape[0]
-        skip = nn.relu(_film(Conv3x3(self.width)(o[..., None]), z, self.width))
+        skip = nn.relu(_film(Conv3x3(self.width, self.wrap)(o[..., None]), z, self.width))
         down = skip.reshape(b, 2, 2, 2, 2, self.width).mean(axis=(2, 4))
-        mid = nn.relu(_film(Conv3x3(2 * self.width)(down), z, 2 * self.width))
+        mid = nn.relu(_film(Conv3x3(2 * self.width, self.wrap)(down), z, 2 * self.width))
         up = jnp.repeat(jnp.repeat(nn.Dense(self.width)(mid), 2, axis=1), 2, axis=2)
         # An additive skip (not concatenation) halves the costliest convolution.
-        h = nn.relu(Conv3x3(self.width)(skip + up))
+        h = nn.relu(Conv3x3(self.width, self.wrap)(skip + up))
         return nn.Dense(1)(h)[..., 0]
 
 
@@ -264,9 +290,9 @@ class LAM(nn.Module):
     config: Config
 
     def setup(self):
-        self.idm = IDM(self.config.width, self.config.latent_dim)
+        self.idm = IDM(self.config.width, self.config.latent_dim, self.config.idm_wrap)
         self.vq = VectorQuantiser(self.config.codes, self.config.latent_dim)
-        self.fdm = FDM(self.config.width)
+        self.fdm = FDM(self.config.width, self.config.fdm_wrap)
 
     def __call__(self, idm_o, idm_o_next, fdm_o):
         """(o, o') for the IDM and o for the FDM, [B, 4, 4] each ->

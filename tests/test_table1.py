@@ -204,3 +204,20 @@ def test_quick_run_writes_the_table_and_the_report(tmp_path):
     md = report.main(str(tmp_path))
     assert "| Low noise (default) |" in md.read_text() and "orderings hold" in md.read_text()
     assert (tmp_path / "figures/table1.png").stat().st_size > 0 and (tmp_path / "figures/table1.pdf").exists()
+
+
+def test_wrapping_convolutions_commute_with_column_shifts_and_zero_padded_ones_see_the_edges():
+    from lamsim.nonlinear import Config, Conv3x3
+
+    frames = jax.random.normal(jax.random.key(0), (3, 4, 4, 2))
+    shift = jnp.asarray([1, -1, 2])
+    roll = jax.vmap(lambda f, s: jnp.roll(f, s, axis=1))
+    for wrap in (True, False):
+        conv = Conv3x3(5, wrap)
+        params = conv.init(jax.random.key(1), frames)
+        shifted_then_conv = conv.apply(params, roll(frames, shift))
+        conv_then_shifted = roll(conv.apply(params, frames), shift)
+        equal = np.allclose(shifted_then_conv, conv_then_shifted, atol=1e-5)
+        assert equal == wrap
+    # The defaults: the IDM sees absolute columns, the FDM draws moves alike in every column.
+    assert (Config().idm_wrap, Config().fdm_wrap) == (False, True)
