@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from lamsim.results import load, select  # noqa: E402
+from lamsim.results import atomic_write, load, select  # noqa: E402
 
 BAND = "band: min to max over seeds"
 
@@ -58,10 +58,14 @@ def terms(ax, x, panel, variants, extra=()):
 
 
 def save(fig, results_dir, name):
+    """Write ``RESULTS/figures/NAME.{png,pdf}`` (150 dpi), each to a temporary
+    name and then renamed; the PDF carries no creation date, so redrawing the
+    same arrays gives the same bytes."""
     out = Path(results_dir) / "figures"
-    out.mkdir(parents=True, exist_ok=True)
     for ext in ("png", "pdf"):
-        fig.savefig(out / f"{name}.{ext}", dpi=150, bbox_inches="tight")
+        metadata = {"CreationDate": None} if ext == "pdf" else None
+        atomic_write(out / f"{name}.{ext}", lambda f: fig.savefig(f, format=ext, dpi=150, bbox_inches="tight",
+                                                                  metadata=metadata))
     plt.close(fig)
     print(f"wrote {out / name}.png and .pdf")
 

@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from _plot import save  # noqa: E402
 from lamsim import results  # noqa: E402
 
 LABELS = {
@@ -151,10 +152,7 @@ def figure(frames: results.Loaded, codes: results.Loaded, out: Path) -> None:
     bar = fig.colorbar(image, cax=cax, extend="both")
     bar.ax.tick_params(labelsize=7)
     bar.set_label("o'_hat - o", fontsize=8)
-    out.mkdir(parents=True, exist_ok=True)
-    for ext in ("png", "pdf"):
-        fig.savefig(out / f"table1.{ext}", dpi=150, bbox_inches="tight")
-    plt.close(fig)
+    save(fig, out.parent, "table1")
 
 
 def _grid(ax) -> None:
@@ -170,7 +168,8 @@ def main(results_dir: str = "results") -> Path:
     codes = results.load(base / "table1_codes", required=("effect",))
     frames = results.load(base / "table1_frames")
     md = base / "table1.md"
-    md.write_text(markdown(table))
+    text = markdown(table)
+    results.atomic_write(md, lambda f: f.write(text.encode()))
     figure(frames, codes, base / "figures")
     return md
 
