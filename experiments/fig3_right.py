@@ -3,8 +3,9 @@
 The fast profile trains this panel for 6,000 steps. Where d_z splits a cluster
 of nearly equal eigenvalues of Cov(q + eps) (sigma_exo 1 at d_z 11; sigma_exo 2
 at d_z 12 to 14), picking the right directions converges at a rate set by the
-small eigen-gap. The worst point's (loss - floor) / tolerance (C1's tolerance:
-1% of the floor) was 1.33 after 4,000 steps, 0.66 after 6,000 and 0.56 after
+small eigen-gap. The panel's worst (loss - floor) / tolerance (C1's tolerance:
+1% of the floor) was 1.33 after 4,000 steps (sigma_exo 1, d_z 11), 0.66 after
+6,000 (now sigma_exo 0.5, d_z 2; the tied cuts 0.65 or less) and 0.56 after
 8,000 (``python -m lamsim.claims`` reports it).
 """
 from experiments.runner import Experiment, noise_axis

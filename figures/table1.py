@@ -110,7 +110,8 @@ def markdown(table: results.Loaded) -> str:
     return "\n".join(lines)
 
 
-def figure(frames: results.Loaded, codes: results.Loaded, out: Path) -> None:
+def figure(frames: results.Loaded, codes: results.Loaded, results_dir: Path) -> None:
+    """Draw the figure into ``results_dir/figures/table1.{png,pdf}``."""
     actions = [str(a) for a in frames.coords["action"]]
     settings = [str(s) for s in codes.coords["setting"]]
     n_codes = len(codes.coords["code"])
@@ -152,7 +153,7 @@ def figure(frames: results.Loaded, codes: results.Loaded, out: Path) -> None:
     bar = fig.colorbar(image, cax=cax, extend="both")
     bar.ax.tick_params(labelsize=7)
     bar.set_label("o'_hat - o", fontsize=8)
-    save(fig, out.parent, "table1")
+    save(fig, results_dir, "table1")
 
 
 def _grid(ax) -> None:
@@ -170,7 +171,7 @@ def main(results_dir: str = "results") -> Path:
     md = base / "table1.md"
     text = markdown(table)
     results.atomic_write(md, lambda f: f.write(text.encode()))
-    figure(frames, codes, base / "figures")
+    figure(frames, codes, base)
     return md
 
 

@@ -9,7 +9,7 @@ figures issue's, set for the fast profile with 3 seeds).
 A missing result is produced first: a panel or Table 1 through
 ``experiments``, the profile check here. ``--quick`` runs the same checks with
 the same thresholds on reduced grids (a subset of each panel's grid, still the
-fast profile's 4,000 steps and 3 seeds, so every threshold keeps its meaning)
+fast profile's steps of each panel and 3 seeds, so every threshold keeps its meaning)
 into a fresh temporary folder; Table 1 is then read from the published
 ``results/`` (it has no reduced variant) and is SKIP where absent.
 
@@ -361,7 +361,8 @@ def run_profile_check(out: Path, seeds: int = 1) -> Path:
 
 
 def fast_stands_in_for_faithful(check: Loaded) -> list:
-    """P: each case's LLO at the fast profile (cosine 1e-2 -> 1e-4; 4,000 steps, 8,000 for Fig 4 right)
+    """P: each case's LLO at the fast profile (cosine 1e-2 -> 1e-4; each panel's fast steps: 4,000,
+    6,000 for Fig 3 right, 8,000 for Fig 4 right)
     within 0.05 of the faithful one (1e-3; 10,000 steps for Fig 3, 40,000 for
     Fig 4), and the claim's verdict on it the same at both."""
     out = []

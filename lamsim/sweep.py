@@ -32,7 +32,8 @@ METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "llo_ridge0", "loss",
            "alignment", "a_minus_i", "c_plus_d", "dy_ratio")
 
 DEFAULT_MEMORY_BUDGET = 4 * 2 ** 30
-#: On CPU, the most (setting, seed) runs a chunk puts on one device. A run's
+#: On CPU, the most (setting, seed) runs a chunk puts on one device (a chunk
+#: holds at least one setting per device, so with more seeds than this, all of them). A run's
 #: working set (A, its Adam moments and gradient, the batch activations) is about
 #: 1 MB, so a few runs per core stay in cache; measured on the 2-core machine
 #: (3 seeds, d_z 16): 8,200 config-steps/s at 6 runs per device, 7,900 at 12,

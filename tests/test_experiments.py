@@ -88,3 +88,15 @@ def test_interrupted_write_leaves_no_file(tmp_path):
     with pytest.raises(results.ResultsError, match="array 'llo' has shape \\(3,\\), expected \\(2,\\)"):
         results.save(tmp_path, "y", {"llo": np.zeros(3)}, ("seed",), {"seed": np.arange(2)}, {})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_gives_the_mode_open_would(tmp_path):
+    import os
+
+    from lamsim import results
+
+    results.atomic_write(tmp_path / "x.bin", lambda f: f.write(b"done"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "x.bin").read_bytes() == b"done"
+    assert (tmp_path / "x.bin").stat().st_mode & 0o777 == 0o666 & ~mask
