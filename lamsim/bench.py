@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import resource
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -20,6 +21,7 @@ import numpy as np
 
 from lamsim import data, devices
 from lamsim.model import matmul_flops
+from lamsim.results import atomic_write
 from lamsim.settings import Setting
 from lamsim.sweep import group_shape, knobs_of
 from lamsim.train import make_trainer
@@ -148,5 +150,6 @@ def plot_suite(report: dict, path) -> None:
     ax2.set(xscale="log", xlabel="observation size $d_o$", ylabel="model matmul GFLOP/s",
             title="Scaling with $d_o$ (16 settings)")
     fig.tight_layout()
-    fig.savefig(path, dpi=150)
+    path = Path(path)
+    atomic_write(path, lambda f: fig.savefig(f, format=path.suffix.lstrip(".") or "png", dpi=150))
     plt.close(fig)
