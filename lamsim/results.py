@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import tempfile
+import secrets
 from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
@@ -47,22 +47,16 @@ def environment_info() -> dict:
     }
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _umask()
-
-
 def atomic_write(path: Path, write) -> None:
+    """Call ``write(f)`` on a fresh temporary file beside ``path``, then rename
+    it to ``path``; on any error the temporary file is removed. The file is
+    created with mode 0666 less the umask, as ``open()`` would."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the mode open() would
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
