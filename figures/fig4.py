@@ -35,11 +35,15 @@ def main(results_dir="results"):
     ax = axes[0, 1]
     kappa = middle.coord("kappa")
     x = np.where(kappa == 0, kappa[kappa > 0].min() / 3, kappa)  # |kappa| = 0 drawn at the left edge
+
+    def kappa_axis(ax):
+        ax.set_xscale("log")
+        ax.set_xticks(x, ["0"] + [f"{k:g}" for k in kappa[1:]], fontsize=7)
+
     for c, s in zip(colors(len(middle.coord("sigma"))), middle.coord("sigma")):
         band(ax, x, middle.get("llo", sigma=s), f"$\\sigma_{{iid}}$={s:g}", c)
         theory(ax, x, middle.get("theory_llo", sigma=s), c)
-    ax.set_xscale("log")
-    ax.set_xticks(x, ["0"] + [f"{k:g}" for k in kappa[1:]], fontsize=7)
+    kappa_axis(ax)
     ax.set(title="C6: augmentation lifts the true latent's LLO", xlabel="augmentation strength $|\\kappa|$",
            ylabel="LLO (true latent)")
     ax.legend(fontsize=8)
@@ -47,9 +51,8 @@ def main(results_dir="results"):
     ax = axes[1, 1]
     band(ax, x, middle.get("a_minus_i", sigma=0.0), "$\\|A-I\\|_F/\\sqrt{d_o}$", "tab:purple")
     band(ax, x, middle.get("c_plus_d", sigma=0.0), "$\\|C+D\\|_F$", "tab:brown")
-    ax.set_xscale("log")
+    kappa_axis(ax)
     ax.set_yscale("log")
-    ax.set_xticks(x, ["0"] + [f"{k:g}" for k in kappa[1:]], fontsize=7)
     ax.set(title="C6: optimum A = I, C + D = 0 ($\\sigma_{iid}$=0)", xlabel="augmentation strength $|\\kappa|$",
            ylabel="distance")
     ax.legend(fontsize=8)
