@@ -155,13 +155,19 @@ def compiled_trainer(shape: GroupShape):
             jax.jit(segment, static_argnums=5, donate_argnums=0))
 
 
-def train_settings(shape: GroupShape, settings: Sequence[Setting], seeds: Sequence[int],
+def seed_inputs(shape: GroupShape, seeds: Sequence[int]):
+    """(seeds [S], environments [S, ...]) on every device: what a group's chunks share."""
+    return (devices.shard_axis(jnp.asarray(seeds, jnp.int32), None),
+            devices.shard_axis(data.environments(seeds, shape.d_o, shape.d_a, shape.d_b), None))
+
+
+def train_settings(shape: GroupShape, settings: Sequence[Setting], inputs: tuple,
                    on_segment: Optional[Callable[[int], None]] = None):
-    """Train every (seed, setting) of one chunk; returns float32 numpy parameters
-    as a dict of arrays [S, K, ...] (padded shapes)."""
+    """Train every (seed, setting) of one chunk; ``inputs`` is the group's
+    :func:`seed_inputs`, built once for all its chunks. Returns float32 numpy
+    parameters as a dict of arrays [S, K, ...] (padded shapes)."""
     init, segment = compiled_trainer(shape)
-    seeds_arr = devices.shard_axis(jnp.asarray(seeds, jnp.int32), None)
-    env = devices.shard_axis(data.environments(seeds, shape.d_o, shape.d_a, shape.d_b), None)
+    seeds_arr, env = inputs
     # Settings are split over the devices; every device draws its seeds' shared data.
     knobs = devices.shard_axis(knobs_of(settings), 0)
     state = init(seeds_arr, knobs)
@@ -235,6 +241,7 @@ def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=N
     for g, members in enumerate(groups.values(), 1):
         shape = group_shape([s for _, s in members])
         envs = [data.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b) for seed in seeds]
+        inputs = seed_inputs(shape, seeds)
         chunk = chunk_size(shape, len(members), len(seeds), memory_budget, jax.device_count(), jax.default_backend())
         n_chunks = math.ceil(len(members) / chunk)
         n_compiled += 1
@@ -244,7 +251,7 @@ def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=N
             # Pad with copies so every chunk has one compiled shape that splits evenly over devices.
             padded = [s for _, s in part] + [part[-1][1]] * (chunk - len(part))
             what = f"group {g}/{len(groups)} chunk {c + 1}/{n_chunks} ({len(part)} settings x {len(seeds)} seeds)"
-            params = train_settings(shape, padded, seeds,
+            params = train_settings(shape, padded, inputs,
                                     lambda n: progress.advance(n * len(part) * len(seeds), what))
             for k, (index, s) in enumerate(part):
                 for j, seed in enumerate(seeds):
