@@ -1,13 +1,16 @@
 # Every target creates .venv from pyproject.toml when it is missing (or older than pyproject.toml).
+# experiments/ and figures/ run from this folder (python -m experiments, python -m figures.NAME).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROFILE ?= fast
 SEEDS ?= 3
+TABLE_SEEDS ?=
 RESULTS ?= results
+TABLE_SEEDS_FLAG := $(if $(TABLE_SEEDS),--table-seeds $(TABLE_SEEDS),)
 
-.PHONY: venv test bench figures experiments check check-quick clean-venv
+.PHONY: venv test test-fast bench figures draw experiments check check-quick clean-venv
 
 venv: $(STAMP)
 
@@ -20,22 +23,27 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
 bench: $(STAMP)
 	$(PY) -m lamsim bench
 
 experiments: $(STAMP)
-	$(PY) -m experiments all --profile $(PROFILE) --seeds $(SEEDS) --out $(RESULTS)
+	$(PY) -m experiments all --profile $(PROFILE) --seeds $(SEEDS) $(TABLE_SEEDS_FLAG) --out $(RESULTS)
 
-figures: experiments
-	$(PY) figures/fig3.py --results $(RESULTS)
-	$(PY) figures/fig4.py --results $(RESULTS)
-	@if [ -f figures/table1.py ]; then $(PY) figures/table1.py --results $(RESULTS); fi
+figures: experiments draw
+
+draw: $(STAMP)
+	$(PY) -m figures.fig3 --results $(RESULTS)
+	$(PY) -m figures.fig4 --results $(RESULTS)
+	$(PY) -m figures.table1 --results $(RESULTS)
 
 check: $(STAMP)
-	$(PY) -m lamsim.claims --results $(RESULTS)
+	$(PY) -m experiments.claims --results $(RESULTS)
 
 check-quick: $(STAMP)
-	$(PY) -m lamsim.claims --quick
+	$(PY) -m experiments.claims --quick
 
 clean-venv:
 	rm -rf $(VENV)

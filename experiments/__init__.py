@@ -1,0 +1,21 @@
+"""The paper's experiments, declared: one module per panel or table, one shared runner.
+
+Run from the repository root: ``python -m experiments NAME|all``. This folder is
+not installed as a package (it would collide with other projects' top-level
+``experiments``); the library :mod:`lamsim` never imports it.
+"""
+PANELS = ("fig3_left", "fig3_middle", "fig3_right", "fig4_left", "fig4_middle", "fig4_right")
+TABLES = ("table1",)
+#: What ``all`` (and ``make figures``) runs.
+NAMES = PANELS + TABLES
+#: Also runnable by name: the profile check behind row P of ``make check``.
+CHECKS = ("profile_check",)
+
+
+def experiment(name: str):
+    """The declared ``EXPERIMENT`` of ``name`` (a panel or a table)."""
+    import importlib
+
+    if name not in NAMES + CHECKS:
+        raise ValueError(f"experiment={name!r} is invalid: must be one of {', '.join(NAMES + CHECKS)} or all")
+    return importlib.import_module(f"experiments.{name}").EXPERIMENT

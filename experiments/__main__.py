@@ -1,44 +1,39 @@
-"""``python -m experiments NAME|all [--profile fast|faithful] [--seeds N] [--quick] [--force] [--out DIR]``.
+"""``python -m experiments NAME|all [--profile P] [--seeds N] [--table-seeds N] [--quick] [--steps N] [--force] [--out DIR]``.
 
-Runs the named panel (or every panel, then Table 1) and writes ``DIR/NAME.npz``
-and ``DIR/NAME.json``. A finished experiment whose config is unchanged is not
-recomputed unless ``--force`` is given.
+Runs the named panel or table (or every panel, then Table 1) from the
+repository root and writes ``DIR/NAME.npz`` and ``DIR/NAME.json``. A finished
+experiment whose config is unchanged is reused unless ``--force`` is given.
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 
-from lamsim.devices import use_all_host_cores
-
-PANELS = ("fig3_left", "fig3_middle", "fig3_right", "fig4_left", "fig4_middle", "fig4_right")
-TABLES = ("table1",)
-NAMES = PANELS + TABLES
+from experiments import CHECKS, NAMES, PANELS, experiment
+from experiments.runner import DEFAULT_PROFILE, DEFAULT_SEEDS, run_experiment
+from lamsim.runtime.devices import use_all_host_cores
 
 
-def run(name: str, profile: str = "fast", seeds: int = 3, quick: bool = False, force: bool = False,
-        out: str = "results", table_seeds: int = 5):
-    """Run one experiment by name; returns the written npz path."""
-    if name not in NAMES:
-        raise ValueError(f"experiment={name!r} is invalid: must be one of {', '.join(NAMES)} or all")
-    module = importlib.import_module(f"experiments.{name}")
-    if name in TABLES:
-        return module.run(seeds=table_seeds, quick=quick, force=force, out=out)
-    from experiments.runner import run_experiment
-
-    return run_experiment(module.EXPERIMENT, profile=profile, seeds=seeds, quick=quick, force=force, out=out)
+def run(name: str, profile: str = DEFAULT_PROFILE, seeds=None, quick: bool = False, steps=None,
+        force: bool = False, out: str = "results", table_seeds=None):
+    """Run one experiment by name; returns the written npz path. ``seeds``
+    applies to the panels, ``table_seeds`` to Table 1 (None: each one's default)."""
+    exp = experiment(name)
+    return run_experiment(exp, profile=profile, seeds=seeds if name in PANELS else table_seeds, quick=quick,
+                          steps=steps, force=force, out=out)
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", help=f"one of {', '.join(NAMES)}, or all")
-    p.add_argument("--profile", default="fast", help="fast (default) | faithful (the paper's step counts)")
-    p.add_argument("--seeds", type=int, default=3, help="seeds per panel setting (default 3)")
-    p.add_argument("--table-seeds", type=int, default=5, help="seeds of Table 1 (default 5, the paper's)")
-    p.add_argument("--quick", action="store_true", help="reduced grids and steps (tests, smoke runs)")
+    p.add_argument("name", help=f"one of {', '.join(NAMES + CHECKS)}, or all (the panels and Table 1)")
+    p.add_argument("--profile", default=DEFAULT_PROFILE, help=f"training profile of the panels (default {DEFAULT_PROFILE})")
+    p.add_argument("--seeds", type=int, default=None, help=f"seeds per panel setting (default {DEFAULT_SEEDS})")
+    p.add_argument("--table-seeds", type=int, default=None, help="seeds of Table 1 (default: the table's own)")
+    p.add_argument("--quick", action="store_true",
+                   help="each panel's reduced grid at the profile's full steps (verdicts keep their meaning)")
+    p.add_argument("--steps", type=int, default=None, help="override every step count (smoke runs)")
     p.add_argument("--force", action="store_true", help="recompute even if the results are up to date")
     p.add_argument("--out", default="results", help="output folder (default results/)")
     p.add_argument("--distributed", action="store_true",
@@ -46,14 +41,14 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     use_all_host_cores()
     if args.distributed:
-        from lamsim.devices import initialize_distributed
+        from lamsim.runtime.devices import initialize_distributed
 
         initialize_distributed()
     names = NAMES if args.name == "all" else (args.name,)
     t0 = time.perf_counter()
     try:
         for name in names:
-            run(name, args.profile, args.seeds, args.quick, args.force, args.out, args.table_seeds)
+            run(name, args.profile, args.seeds, args.quick, args.steps, args.force, args.out, args.table_seeds)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

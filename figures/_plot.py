@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from lamsim.results import atomic_write, load, select  # noqa: E402
+from lamsim.runtime.results import atomic_write, load, select  # noqa: E402
 
 BAND = "band: min to max over seeds"
 

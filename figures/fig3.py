@@ -1,13 +1,13 @@
 """Figure 3: the linear LAM is PCA on the frame change (surrogate latent).
 
-Reads results/fig3_{left,middle,right}.npz; writes results/figures/fig3.png/.pdf.
+``python -m figures.fig3 [--results DIR]`` reads DIR/fig3_{left,middle,right}.npz; writes DIR/figures/fig3.png/.pdf.
 """
 import argparse
 import warnings
 
 import numpy as np
 
-from _plot import BAND, Panel, band, colors, plt, save, terms, theory
+from figures._plot import BAND, Panel, band, colors, plt, save, terms, theory
 
 
 def main(results_dir="results"):

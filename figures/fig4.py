@@ -1,13 +1,13 @@
 """Figure 4: what helps and what hurts (policy, augmentation, action labels).
 
-Reads results/fig4_{left,middle,right}.npz; writes results/figures/fig4.png/.pdf.
+``python -m figures.fig4 [--results DIR]`` reads DIR/fig4_{left,middle,right}.npz; writes DIR/figures/fig4.png/.pdf.
 """
 import argparse
 import warnings
 
 import numpy as np
 
-from _plot import BAND, Panel, band, colors, plt, save, terms, theory
+from figures._plot import BAND, Panel, band, colors, plt, save, terms, theory
 
 
 def main(results_dir="results"):

@@ -1,12 +1,12 @@
 """Table 1 report: ``RESULTS/table1.md`` and ``RESULTS/figures/table1.{png,pdf}``.
 
 Reads ``table1``, ``table1_codes`` and ``table1_frames`` (written by
-``python -m experiments.table1``). The markdown puts our mean +- s.e. over
+``python -m experiments table1``). The markdown puts our mean +- s.e. over
 seeds beside the paper's numbers and says, per ordering the paper reports,
 whether ours holds. The figure shows sample frames of the world and, per
 setting (seed 0), what each latent code makes the FDM do to a fixed frame.
 
-    python figures/table1.py [--results DIR]
+    python -m figures.table1 [--results DIR]
 """
 from __future__ import annotations
 
@@ -20,24 +20,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _plot import save  # noqa: E402
-from lamsim import results  # noqa: E402
-from lamsim.claims import TABLE1_ORDERINGS, table1_ordering  # noqa: E402
-
-LABELS = {
-    "no_noise": "No noise", "low_noise": "Low noise (default)", "high_noise": "High noise",
-    "correlated_policy": "Correlated policy", "augmentation": "Augmentation",
-    "action_prediction": "1% action prediction",
-}
-#: The paper's Table 1: (mean, s.e.) over 5 seeds; None where undefined.
-PAPER = {
-    "no_noise": {"controllable_loss": (0.624, 0.087), "stochastic_loss": None},
-    "low_noise": {"controllable_loss": (0.781, 0.079), "stochastic_loss": (0.739, 0.047)},
-    "high_noise": {"controllable_loss": (1.046, 0.017), "stochastic_loss": (0.607, 0.021)},
-    "correlated_policy": {"controllable_loss": (1.997, 0.022), "stochastic_loss": (0.599, 0.036)},
-    "augmentation": {"controllable_loss": (0.415, 0.020), "stochastic_loss": (0.898, 0.049)},
-    "action_prediction": {"controllable_loss": (0.295, 0.011), "stochastic_loss": (0.986, 0.002)},
-}
+from experiments.paper import TABLE1 as PAPER  # noqa: E402
+from experiments.paper import TABLE1_LABELS as LABELS  # noqa: E402
+from experiments.paper import TABLE1_ORDERINGS, table1_ordering  # noqa: E402
+from figures._plot import save  # noqa: E402
+from lamsim.runtime import results  # noqa: E402
 
 
 def mean_se(values: np.ndarray) -> tuple[float, float]:
@@ -56,7 +43,7 @@ def _fmt(pair) -> str:
     return f"{mean:.3f}" if math.isnan(se) else f"{mean:.3f} ± {se:.3f}"
 
 
-def markdown(table: results.Loaded) -> str:
+def markdown(table: results.Results) -> str:
     settings = [str(s) for s in table.coords["setting"]]
     n = len(table.coords["seed"])
     ours = {m: {s: mean_se(table.arrays[m][i]) for i, s in enumerate(settings)}
@@ -94,7 +81,7 @@ def markdown(table: results.Loaded) -> str:
     return "\n".join(lines)
 
 
-def figure(frames: results.Loaded, codes: results.Loaded, results_dir: Path) -> None:
+def figure(frames: results.Results, codes: results.Results, results_dir: Path) -> None:
     """Draw the figure into ``results_dir/figures/table1.{png,pdf}``."""
     actions = [str(a) for a in frames.coords["action"]]
     settings = [str(s) for s in codes.coords["setting"]]

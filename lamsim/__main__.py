@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 
-from lamsim.devices import use_all_host_cores
+from lamsim.runtime.devices import use_all_host_cores
 
 
 def _finite_or_none(x):
@@ -48,9 +48,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> dict:
-    from lamsim.evaluate import DEFAULT_RIDGE
-    from lamsim.settings import Setting
-    from lamsim.sweep import METRICS, Sweep, run_sweep
+    from lamsim.linear.evaluate import DEFAULT_RIDGE
+    from lamsim.linear.settings import Setting
+    from lamsim.runtime.sweep import METRICS, Sweep, run_sweep
 
     setting = Setting(d_o=args.d_o, d_a=args.d_a, d_z=args.d_z, d_b=args.d_b, noise=args.noise, sigma=args.sigma,
                       chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
@@ -76,7 +76,8 @@ def main(argv=None) -> int:
         if args.command == "run":
             out = _run(args)
         elif args.suite:
-            from lamsim import bench, results
+            from lamsim import bench
+            from lamsim.runtime import results
 
             out = bench.suite(steps=args.steps or 500, log=lambda m: print(m, file=sys.stderr))
             path = Path(args.out)

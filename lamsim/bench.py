@@ -19,12 +19,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lamsim import data, devices
-from lamsim.model import matmul_flops
-from lamsim.results import atomic_write
-from lamsim.settings import Setting
-from lamsim.sweep import group_shape, knobs_of
-from lamsim.train import make_trainer
+from lamsim.linear import world
+from lamsim.linear.model import matmul_flops
+from lamsim.linear.settings import Setting
+from lamsim.linear.train import group_shape, knobs_of, make_trainer
+from lamsim.runtime import devices
+from lamsim.runtime.results import atomic_write
 
 STANDARD = Setting(noise="iid", sigma=0.5, d_z=8)
 
@@ -36,7 +36,7 @@ def _time_training(settings, seeds, steps: int, repeats: int, shard: bool) -> tu
     init, segment = make_trainer(shape)
     seeds_arr = jnp.asarray(seeds, jnp.int32)
     knobs = knobs_of(settings)
-    env = data.environments(seeds, shape.d_o, shape.d_a, shape.d_b)
+    env = world.environments(seeds, shape.d_o, shape.d_a, shape.d_b)
     if shard:
         # Shard whichever run axis splits evenly: seeds (independent copies) or settings (a sweep).
         n = jax.device_count()
@@ -119,7 +119,7 @@ def suite(steps: int = 500, counts=(1, 16, 64, 256), d_os=(128, 512, 2048), sequ
 def memory_sweep(n_settings: int = 2048, d_o: int = 512, steps: int = 20, budget_gib: float = 4.0) -> dict:
     """Run a whole sweep of ``n_settings`` settings at ``d_o`` through the chunked
     runner and report the peak memory of the process."""
-    from lamsim.sweep import Axis, Sweep, run_sweep
+    from lamsim.runtime.sweep import Axis, Sweep, run_sweep
 
     sweep = Sweep("memory", STANDARD.replace(d_o=d_o, steps=steps),
                   axes=(Axis.of("sigma", np.round(np.linspace(0.05, 2.0, n_settings), 6)),), seeds=1)

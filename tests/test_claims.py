@@ -5,14 +5,16 @@ import re
 import numpy as np
 import pytest
 
-from lamsim import claims, save
-from lamsim.results import Loaded
+from experiments import claims, runner
+from lamsim import save
+from experiments.profile_check import EXPERIMENT as PROFILE_CHECK
+from lamsim.runtime.results import Results
 
 JITTER = np.array([-1e-4, 0.0, 1e-4])  # three seeds around the value; the mean is the value itself
 
 
-def panel(axes: dict, seeds=3, **metrics) -> Loaded:
-    """A Loaded whose ``metric`` is ``fn(coords)`` at every grid point (mean over seeds)."""
+def panel(axes: dict, seeds=3, **metrics) -> Results:
+    """A Results whose ``metric`` is ``fn(coords)`` at every grid point (mean over seeds)."""
     dims = tuple(axes) + ("seed",)
     coords = {k: np.asarray(v) for k, v in axes.items()}
     coords["seed"] = np.arange(seeds)
@@ -24,10 +26,10 @@ def panel(axes: dict, seeds=3, **metrics) -> Loaded:
         for idx in itertools.product(*(range(n) for n in shape)):
             grid[idx] = fn({k: coords[k][i].item() for k, i in zip(axes, idx)})
         arrays[metric] = grid[..., None] + jitter
-    return Loaded(arrays, dims, coords, {})
+    return Results(arrays, dims, coords, {})
 
 
-def doctored(loaded: Loaded, metric: str, fn) -> Loaded:
+def doctored(loaded: Results, metric: str, fn) -> Results:
     return loaded._replace(arrays={**loaded.arrays, metric: fn(loaded.arrays[metric])})
 
 
@@ -154,7 +156,7 @@ def _write(out, results, config):
 
 
 def test_main_reports_every_claim_and_exits_by_the_verdicts(good, tmp_path, capsys):
-    config = claims.profile_config()
+    config = PROFILE_CHECK.job().config
     _write(tmp_path, good, config)
     assert claims.main(["--results", str(tmp_path)]) == 0
     text = (tmp_path / "claims.md").read_text()
@@ -176,13 +178,13 @@ def _judged(out, quick):
 
 
 def test_unproducible_table_fails_and_quick_mode_skips_it(good, tmp_path, monkeypatch):
-    _write(tmp_path, {k: v for k, v in good.items() if k != "table1"}, claims.profile_config())
+    _write(tmp_path, {k: v for k, v in good.items() if k != "table1"}, PROFILE_CHECK.job().config)
 
-    def no_table(name, out, quick):  # every other result is already in tmp_path
-        if name == "table1":
+    def no_table(exp, quick, out):  # every other result is already in tmp_path
+        if exp.name == "table1":
             raise ModuleNotFoundError("No module named 'experiments.table1'")
 
-    monkeypatch.setattr(claims, "produce", no_table)
+    monkeypatch.setattr(runner, "run_experiment", no_table)
     full = {c.id: c for c in _judged(tmp_path, quick=False)}
     assert full["C8"].verdict == "FAIL" and "experiments.table1" in full["C8"].reason
     assert all(c.verdict == "PASS" for k, c in full.items() if k != "C8")
@@ -194,10 +196,10 @@ def test_unproducible_table_fails_and_quick_mode_skips_it(good, tmp_path, monkey
 
 def test_cached_results_are_not_retrained_unless_missing_or_stale(good, tmp_path, monkeypatch):
     produced = []
-    monkeypatch.setattr(claims, "produce", lambda name, out, quick: produced.append(name))
-    _write(tmp_path, {"fig3_left": good["fig3_left"], "profile_check": good["profile_check"]}, claims.profile_config())
-    assert isinstance(claims.obtain("fig3_left", tmp_path, quick=False), claims.Loaded)
-    assert isinstance(claims.obtain("profile_check", tmp_path, quick=False), claims.Loaded)
+    monkeypatch.setattr(runner, "run_experiment", lambda exp, quick, out: produced.append(exp.name))
+    _write(tmp_path, {"fig3_left": good["fig3_left"], "profile_check": good["profile_check"]}, PROFILE_CHECK.job().config)
+    assert isinstance(claims.obtain("fig3_left", tmp_path, quick=False), Results)
+    assert isinstance(claims.obtain("profile_check", tmp_path, quick=False), Results)
     assert produced == []
     _write(tmp_path, {"profile_check": good["profile_check"]}, {"cases": "an older set"})
     claims.obtain("profile_check", tmp_path, quick=False)

@@ -2,7 +2,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lamsim import data
+from lamsim.linear import world as data
 
 
 def _normals(seed=0, batch=4096, width=64):

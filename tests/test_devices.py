@@ -8,12 +8,12 @@ import numpy as np
 
 SCRIPT = """
 import json, sys
-from lamsim.devices import use_all_host_cores
+from lamsim.runtime.devices import use_all_host_cores
 use_all_host_cores()
 import jax
-from experiments.fig3_right import EXPERIMENT
-from lamsim.sweep import run_sweep
-sweep = EXPERIMENT.sweep("fast", 2, quick=True)
+from lamsim import Axis, Setting, Sweep, run_sweep
+sweep = Sweep("devices", Setting(noise="exo", steps=300), (Axis.of("sigma", [0.5, 2.0]), Axis.of("d_z", [8, 16])),
+              seeds=2)
 r = run_sweep(sweep, memory_budget=int(sys.argv[1]))
 print(json.dumps({"devices": jax.device_count(), "chunks": r.meta["chunks"],
                   **{m: r.arrays[m].tolist() for m in ("llo", "loss", "alignment", "nmse_action")}}))
@@ -32,7 +32,7 @@ def _run(devices: int, budget: int = 2 ** 32) -> dict:
 def test_one_and_four_devices_agree_and_chunking_changes_nothing():
     one, four = _run(1), _run(4)
     assert (one["devices"], four["devices"]) == (1, 4)
-    # On one device a 1-byte budget forces one chunk per setting (the quick panel has 4).
+    # On one device a 1-byte budget forces one chunk per setting (the sweep has 4).
     chunked = _run(1, budget=1)
     assert (one["chunks"], chunked["chunks"]) == (1, 4)
     for m in ("llo", "loss", "alignment", "nmse_action"):
@@ -41,8 +41,9 @@ def test_one_and_four_devices_agree_and_chunking_changes_nothing():
 
 
 def test_chunks_fit_the_cache_on_cpu_and_the_memory_budget_everywhere():
-    from lamsim.settings import Setting
-    from lamsim.sweep import CPU_RUNS_PER_DEVICE, bytes_per_run, chunk_size, group_shape
+    from lamsim.linear.settings import Setting
+    from lamsim.linear.train import bytes_per_run, group_shape
+    from lamsim.runtime.sweep import CPU_RUNS_PER_DEVICE, chunk_size
 
     shape = group_shape([Setting(d_z=16)])
     big = 2 ** 40

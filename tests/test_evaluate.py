@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from lamsim import data
-from lamsim.evaluate import (Noise, evaluate, latent_terms, population_loss, probe_nmse,
-                             surrogate_latent_loadings, true_latent_loadings)
+from lamsim.linear import world as data
+from lamsim.linear.evaluate import evaluate, population_loss, surrogate_latent_loadings, true_latent_loadings
+from lamsim.linear.probes import Noise, latent_terms, probe_nmse
 
 D_O, D_A, D_Z, D_B = 32, 4, 6, 4
 

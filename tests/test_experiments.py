@@ -2,8 +2,12 @@
 import numpy as np
 import pytest
 
-from experiments.__main__ import PANELS, main, run
+from experiments import PANELS
+from experiments.__main__ import main, run
 from lamsim import METRICS, ResultsError, load
+from lamsim.runtime.results import select
+
+SMOKE_STEPS = 300
 
 DIMS = {
     "fig3_left": ("d_a", "d_z", "seed"), "fig3_middle": ("sigma", "d_z", "seed"),
@@ -16,7 +20,7 @@ DIMS = {
 def quick(tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
     for name in PANELS:
-        run(name, seeds=2, quick=True, out=str(out))
+        run(name, seeds=2, quick=True, steps=SMOKE_STEPS, out=str(out))
     return out
 
 
@@ -26,8 +30,8 @@ def test_quick_panel_has_its_axes_and_every_metric(quick, name):
     assert r.dims == DIMS[name]
     assert r.arrays["llo"].shape == tuple(len(r.coords[d]) for d in r.dims)
     assert list(r.coords["seed"]) == [0, 1]
-    assert r.meta["config"]["quick"] is True and r.meta["config"]["steps"] == 300
-    assert {"versions", "device_kind", "wall_s"} <= set(r.meta)
+    assert r.meta["config"]["quick"] is True and r.meta["config"]["steps"] == SMOKE_STEPS
+    assert {"environment", "wall_s", "claim"} <= set(r.meta) and "versions" in r.meta["environment"]
     assert np.all(np.isfinite(r.arrays["llo"]))
 
 
@@ -40,7 +44,8 @@ def test_theory_numbers(quick):
     d = list(middle.coords["d_z"]).index(8)
     np.testing.assert_allclose(middle.arrays["theory_nmse_action"][s, d], 0.25 / 1.25, atol=1e-3)
     right = load(quick / "fig3_right")
-    np.testing.assert_allclose(right.arrays["theory_llo"][1, 1], 1.0, atol=1e-3)  # sigma_exo 2, d_z 16
+    at = select(right, "theory_llo", sigma=2.0, d_z=16)[0]
+    np.testing.assert_allclose(at, 1.0, atol=1e-3)  # sigma_exo 2, d_z 16: both the action and the noise
     fig4_left = load(quick / "fig4_left")
     np.testing.assert_allclose(fig4_left.arrays["theory_llo"][0, 0, 0], 2.0, atol=1e-6)  # chi 0, no noise
     middle4 = load(quick / "fig4_middle")
@@ -52,7 +57,7 @@ def test_theory_numbers(quick):
 
 def test_finished_experiment_is_not_recomputed(quick, capsys):
     before = (quick / "fig4_middle.npz").stat().st_mtime_ns
-    run("fig4_middle", seeds=2, quick=True, out=str(quick))
+    run("fig4_middle", seeds=2, quick=True, steps=SMOKE_STEPS, out=str(quick))
     assert (quick / "fig4_middle.npz").stat().st_mtime_ns == before
     assert "up to date" in capsys.readouterr().err
 
@@ -76,7 +81,7 @@ def test_corrupt_results_are_named(tmp_path, quick):
 
 
 def test_interrupted_write_leaves_no_file(tmp_path):
-    from lamsim import results
+    from lamsim.runtime import results
 
     def half_then_interrupt(f):
         f.write(b"half of an archive")
@@ -93,7 +98,7 @@ def test_interrupted_write_leaves_no_file(tmp_path):
 def test_atomic_write_gives_the_mode_open_would(tmp_path):
     import os
 
-    from lamsim import results
+    from lamsim.runtime import results
 
     results.atomic_write(tmp_path / "x.bin", lambda f: f.write(b"done"))
     mask = os.umask(0)

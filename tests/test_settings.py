@@ -1,6 +1,6 @@
 import pytest
 
-from lamsim.settings import DEFAULT_STEPS, Setting
+from lamsim.linear.settings import DEFAULT_STEPS, Setting
 
 
 def test_defaults_follow_the_spec():

@@ -1,16 +1,15 @@
 """Table 1: the grid world, the non-linear LAM's pieces, and a quick end-to-end run."""
-import importlib.util
-import json
-from pathlib import Path
-
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lamsim import gridworld as gw
-from lamsim import nonlinear as nl
-from lamsim import results
+from lamsim.gridworld import networks as nw
+from lamsim.gridworld import settings as gs
+from lamsim.gridworld import train as gt
+from lamsim.gridworld import world as gw
+from lamsim.runtime import results
 
 STAY, UP, DOWN, LEFT, RIGHT = range(5)
 
@@ -94,7 +93,7 @@ def test_shift_columns_rolls_all_rows_with_wrap_around():
 
 
 def _knobs(**fields):
-    return jax.tree.map(lambda x: x[0], nl.knobs_of([nl.GridSetting(**fields)]))
+    return jax.tree.map(lambda x: x[0], gs.knobs_of([gs.GridSetting(**fields)]))
 
 
 def _unshift(frames, reference):
@@ -106,7 +105,7 @@ def _unshift(frames, reference):
 
 
 def test_augmentation_shares_one_shift_per_model_and_is_off_by_default():
-    train_batch = jax.jit(nl.train_batch, static_argnums=2)
+    train_batch = jax.jit(gt.train_batch, static_argnums=2)
     plain = train_batch(jax.random.key(4), _knobs(), 512)
     assert np.all(plain.idm_o == plain.fdm_o) and np.all(plain.idm_o_next == plain.target)
     b = train_batch(jax.random.key(4), _knobs(augment=True), 512)
@@ -121,14 +120,14 @@ def test_augmentation_shares_one_shift_per_model_and_is_off_by_default():
 
 
 def test_vq_shapes_straight_through_and_label_loss():
-    config = nl.Config(width=4, latent_dim=3)
-    model = nl.LAM(config)
-    batch = jax.jit(nl.train_batch, static_argnums=2)(jax.random.key(5), _knobs(label_rate=0.5), 16)
+    config = gs.Config(width=4, latent_dim=3)
+    model = nw.LAM(config)
+    batch = jax.jit(gt.train_batch, static_argnums=2)(jax.random.key(5), _knobs(label_rate=0.5), 16)
     params = jax.jit(model.init)(jax.random.key(6), batch.idm_o, batch.idm_o_next, batch.fdm_o)
     prediction, vq = jax.jit(model.apply)(params, batch.idm_o, batch.idm_o_next, batch.fdm_o)
-    assert prediction.shape == (16, 4, 4) and nl.codebook_of(params).shape == (5, 3)
+    assert prediction.shape == (16, 4, 4) and nw.codebook_of(params).shape == (5, 3)
     assert vq.z_e.shape == vq.z_q.shape == vq.code.shape == (16, 3) and vq.index.shape == (16,)
-    np.testing.assert_allclose(vq.z_q, nl.codebook_of(params)[vq.index], atol=1e-6)
+    np.testing.assert_allclose(vq.z_q, nw.codebook_of(params)[vq.index], atol=1e-6)
 
     def reconstruction(p):
         return jnp.mean((model.apply(p, batch.idm_o, batch.idm_o_next, batch.fdm_o)[0] - batch.target) ** 2)
@@ -137,50 +136,56 @@ def test_vq_shapes_straight_through_and_label_loss():
     # Straight-through: the reconstruction's gradient reaches the encoder, not the codebook.
     assert all(float(jnp.abs(g).sum()) > 0 for g in jax.tree.leaves(grads["idm"]))
     assert float(jnp.abs(grads["vq"]["codebook"]).sum()) == 0
-    loss_terms = jax.jit(nl.loss_terms, static_argnums=1)
+    loss_terms = jax.jit(gt.loss_terms, static_argnums=1)
     _, (terms, _) = loss_terms(params, model, batch)
     labelled = np.asarray(batch.labelled)
-    want = np.sum((np.asarray(vq.z_e) - np.asarray(nl.codebook_of(params))[np.asarray(batch.action)]) ** 2, axis=1)
+    want = np.sum((np.asarray(vq.z_e) - np.asarray(nw.codebook_of(params))[np.asarray(batch.action)]) ** 2, axis=1)
     np.testing.assert_allclose(terms["label"], want[labelled].mean(), rtol=1e-5)
     no_labels = batch._replace(labelled=jnp.zeros(16, bool))
     assert float(loss_terms(params, model, no_labels)[1][0]["label"]) == 0
 
 
 def test_dead_codes_restart_to_encoder_outputs_except_with_labels():
-    config = nl.Config(latent_dim=2)
+    config = gs.Config(latent_dim=2)
     params = {"params": {"vq": {"codebook": jnp.zeros((5, 2))}}}
     z_e = jnp.arange(16.0).reshape(8, 2) + 100
-    vq = nl.VQOutput(z_e, z_e, jnp.zeros(8, jnp.int32), z_e)
+    vq = nw.VQOutput(z_e, z_e, jnp.zeros(8, jnp.int32), z_e)
     usage = jnp.asarray([0.9, 0.2, 0.2, 0.2, 0.05])
-    new, new_usage = nl.restart_dead_codes(jax.random.key(7), params, usage, vq, config, jnp.float32(0))
-    codebook = np.asarray(nl.codebook_of(new))
+    new, new_usage = gt.restart_dead_codes(jax.random.key(7), params, usage, vq, config, jnp.float32(0))
+    codebook = np.asarray(nw.codebook_of(new))
     assert np.all(codebook[:4] == 0)  # code 0 picked, codes 1-3 above the threshold
     assert any(np.array_equal(codebook[4], row) for row in np.asarray(z_e))
     assert float(new_usage[4]) == pytest.approx(0.2)
-    kept, _ = nl.restart_dead_codes(jax.random.key(7), params, usage, vq, config, jnp.float32(0.01))
-    assert np.all(np.asarray(nl.codebook_of(kept)) == 0)
+    kept, _ = gt.restart_dead_codes(jax.random.key(7), params, usage, vq, config, jnp.float32(0.01))
+    assert np.all(np.asarray(nw.codebook_of(kept)) == 0)
 
 
 def test_settings_are_validated_once_with_a_clear_error():
     with pytest.raises(ValueError, match=r"correlation=1\.5.*\[0\.0, 1\.0\]"):
-        nl.GridSetting(correlation=1.5)
+        gs.GridSetting(correlation=1.5)
     with pytest.raises(ValueError, match="augment=1 is invalid"):
-        nl.GridSetting(augment=1)
+        gs.GridSetting(augment=1)
     with pytest.raises(ValueError, match="codes=4 is invalid"):
-        nl.Config(codes=4)
+        gs.Config(codes=4)
 
 
-def test_quick_run_writes_the_table_and_the_report(tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_smoke_run_writes_the_table_and_the_report(tmp_path):
     from experiments import table1
+    from experiments.runner import run_experiment
+    from figures import table1 as report
 
-    path = table1.run(quick=True, out=tmp_path)
+    def run():
+        return run_experiment(table1.EXPERIMENT, seeds=2, steps=300, out=tmp_path)
+
+    path = run()
     table = results.load(path, required=("controllable_loss", "stochastic_loss"))
     assert table.dims == ("setting", "seed")
     assert list(table.coords["setting"]) == list(table1.SETTINGS) == [
         "no_noise", "low_noise", "high_noise", "correlated_policy", "augmentation", "action_prediction"]
     np.testing.assert_array_equal(table.coords["seed"], [0, 1])
     for name in ("controllable_loss", "stochastic_loss"):
-        assert table.arrays[name].shape == (6, 2)
+        chex.assert_shape(table.arrays[name], (6, 2))
     assert np.all(np.isnan(table.arrays["stochastic_loss"][0]))
     assert np.all(np.isfinite(table.arrays["stochastic_loss"][1:]))
     assert np.all(np.isfinite(table.arrays["controllable_loss"]))
@@ -188,28 +193,23 @@ def test_quick_run_writes_the_table_and_the_report(tmp_path, monkeypatch):
 
     codes = results.load(tmp_path / "table1_codes", required=("effect",))
     assert codes.dims == ("setting", "seed", "code", "row", "col")
-    assert codes.arrays["effect"].shape == (6, 2, 5, 4, 4)
+    chex.assert_shape(codes.arrays["effect"], (6, 2, 5, 4, 4))
     frames = results.load(tmp_path / "table1_frames", required=("low_noise",))
-    assert frames.dims == ("action", "frame", "row", "col") and frames.arrays["low_noise"].shape == (5, 2, 4, 4)
+    assert frames.dims == ("action", "frame", "row", "col")
+    chex.assert_shape(frames.arrays["low_noise"], (5, 2, 4, 4))
 
     # Same config again: kept, not recomputed.
     stamp = path.stat().st_mtime_ns
-    assert table1.run(quick=True, out=tmp_path) == path and path.stat().st_mtime_ns == stamp
-    side = json.loads(path.with_suffix(".json").read_text())
-    assert side["config"]["quick"] is True
+    assert run() == path and path.stat().st_mtime_ns == stamp
 
-    figures = Path(__file__).parents[1] / "figures"
-    monkeypatch.syspath_prepend(str(figures))  # the script imports its sibling _plot, as when run from the Makefile
-    spec = importlib.util.spec_from_file_location("figures_table1", figures / "table1.py")
-    report = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(report)
     md = report.main(str(tmp_path))
     assert "| Low noise (default) |" in md.read_text() and "orderings hold" in md.read_text()
     assert (tmp_path / "figures/table1.png").stat().st_size > 0 and (tmp_path / "figures/table1.pdf").exists()
 
 
 def test_wrapping_convolutions_commute_with_column_shifts_and_zero_padded_ones_see_the_edges():
-    from lamsim.nonlinear import Config, Conv3x3
+    from lamsim.gridworld.networks import Conv3x3
+    from lamsim.gridworld.settings import Config
 
     frames = jax.random.normal(jax.random.key(0), (3, 4, 4, 2))
     shift = jnp.asarray([1, -1, 2])

@@ -3,9 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from lamsim import data
-from lamsim.evaluate import Noise
-from lamsim.theory import optimal_latent_terms, pca_floor
+from lamsim.linear import world as data
+from lamsim.linear.probes import Noise
+from lamsim.linear.theory import optimal_latent_terms, pca_floor
 
 ENV = data.environment_f64(0, 128, 8, 8)
 NONE = Noise("none", 0.0)

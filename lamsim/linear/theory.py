@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lamsim.evaluate import DEFAULT_RIDGE, Noise, Terms, latent_terms
+from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Terms, latent_terms
 
 _TIE_RTOL = 1e-9
 _LLO_ATOL = 1e-6

@@ -2,21 +2,25 @@
 
 A *group* is a set of settings that share every array shape (d_o, d_b, batch,
 steps, profile and the padded d_a, d_z) and so one compiled program. Inside a
-group the settings differ only by numbers (:class:`~lamsim.model.Knobs`:
+group the settings differ only by numbers (:class:`~lamsim.linear.model.Knobs`:
 d_a and d_z as masks, sigma, chi, kappa, label_rate), which are vmapped. Seeds
 are the outer vmap axis: every setting of a seed sees the same data stream
 (common random numbers), drawn once per step and shared.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+import functools
+from typing import Callable, NamedTuple, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from lamsim import data, model
-from lamsim.model import Knobs, Params
+from lamsim.linear import model, world
+from lamsim.linear.model import Knobs, Params
+from lamsim.linear.settings import Setting
+from lamsim.runtime import devices
+from lamsim.runtime.progress import segment_length
 
 
 class GroupShape(NamedTuple):
@@ -80,7 +84,7 @@ def make_trainer(shape: GroupShape):
 
     def seed_sources(seed, env, step):
         key = jax.random.fold_in(_keys(seed)[1], step)
-        raw = data.raw_batch(key, shape.batch, shape.d_o, shape.d_a, shape.d_b,
+        raw = world.raw_batch(key, shape.batch, shape.d_o, shape.d_a, shape.d_b,
                              iid=shape.iid, exo=shape.exo, augment=shape.augment, labels=shape.labels)
         return model.sources(raw, env.policy_map, env.noise_map)
 
@@ -104,11 +108,69 @@ def make_trainer(shape: GroupShape):
     return init, segment
 
 
-def segment_length(steps: int, parts: int = 10) -> int:
-    """A divisor of ``steps`` near ``steps / parts`` (segments report progress);
-    ``steps`` itself when no divisor lies within a factor 2 of it."""
-    target = max(1, steps // parts)
-    for length in sorted(range(max(1, target // 2), 2 * target + 1), key=lambda n: abs(n - target)):
-        if steps % length == 0:
-            return length
-    return steps
+def group_key(s: Setting) -> tuple:
+    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile)
+
+
+def group_shape(settings: Sequence[Setting]) -> GroupShape:
+    s0 = settings[0]
+    return GroupShape(
+        d_o=s0.d_o, d_a=max(s.d_a for s in settings), d_z=max(s.d_z for s in settings), d_b=s0.d_b,
+        batch=s0.batch, steps=s0.train_steps, profile=s0.profile,
+        iid=any(s.sigma_iid > 0 for s in settings), exo=any(s.sigma_exo > 0 for s in settings),
+        augment=any(s.kappa > 0 for s in settings), labels=any(s.label_rate > 0 for s in settings),
+    )
+
+
+def bytes_per_run(shape: GroupShape) -> int:
+    """A generous estimate of one (setting, seed) run's training memory:
+    parameters, Adam moments, gradients and temporaries, plus batch activations."""
+    n_params = shape.d_o ** 2 + 3 * shape.d_o * shape.d_z + shape.d_a * shape.d_z
+    return 4 * (7 * n_params + 12 * shape.batch * shape.d_o)
+
+
+def knobs_of(settings: Sequence[Setting]) -> Knobs:
+    f32 = functools.partial(jnp.asarray, dtype=jnp.float32)
+    return Knobs(
+        d_a=jnp.asarray([s.d_a for s in settings], jnp.int32),
+        d_z=jnp.asarray([s.d_z for s in settings], jnp.int32),
+        sigma_iid=f32([s.sigma_iid for s in settings]),
+        sigma_exo=f32([s.sigma_exo for s in settings]),
+        chi=f32([s.chi for s in settings]),
+        kappa=f32([s.kappa for s in settings]),
+        label_rate=f32([s.label_rate for s in settings]),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def compiled_trainer(shape: GroupShape):
+    """(init, segment) for a group shape, jitted once and reused by every chunk."""
+    init, segment = make_trainer(shape)
+    # Training state [S, K, ...] is split along the settings axis K over every device.
+    return (jax.jit(init, out_shardings=devices.sharding(2, 1)),
+            jax.jit(segment, static_argnums=5, donate_argnums=0))
+
+
+def seed_inputs(shape: GroupShape, seeds: Sequence[int]):
+    """(seeds [S], environments [S, ...]) on every device: what a group's chunks share."""
+    return (devices.shard_axis(jnp.asarray(seeds, jnp.int32), None),
+            devices.shard_axis(world.environments(seeds, shape.d_o, shape.d_a, shape.d_b), None))
+
+
+def train_settings(shape: GroupShape, settings: Sequence[Setting], inputs: tuple,
+                   on_segment: Optional[Callable[[int], None]] = None):
+    """Train every (seed, setting) of one chunk; ``inputs`` is the group's
+    :func:`seed_inputs`, built once for all its chunks. Returns float32 numpy
+    parameters as a dict of arrays [S, K, ...] (padded shapes)."""
+    init, segment = compiled_trainer(shape)
+    seeds_arr, env = inputs
+    # Settings are split over the devices; every device draws its seeds' shared data.
+    knobs = devices.shard_axis(knobs_of(settings), 0)
+    state = init(seeds_arr, knobs)
+    length = segment_length(shape.steps)
+    for start in range(0, shape.steps, length):
+        state = segment(state, seeds_arr, env, knobs, jnp.int32(start), length)
+        jax.block_until_ready(state)
+        if on_segment:
+            on_segment(length)
+    return devices.to_host(state.params)

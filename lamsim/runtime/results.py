@@ -23,7 +23,14 @@ class ResultsError(ValueError):
     """A results file is missing, corrupt or not what the caller expects."""
 
 
-class Loaded(NamedTuple):
+class Results(NamedTuple):
+    """A sweep's arrays, in memory or loaded from disk.
+
+    ``arrays``: metric -> ndarray shaped [len(coords[d]) for d in dims];
+    ``dims``: axis names, ``seed`` last; ``coords``: axis name -> coordinate
+    values; ``meta``: the JSON side-car (config, wall time, devices, ...).
+    """
+
     arrays: dict
     dims: tuple
     coords: dict
@@ -90,11 +97,11 @@ def write_json(path, content: dict) -> Path:
     """Write ``content`` as JSON to ``path`` atomically."""
     path = Path(path)
     atomic_write(path, lambda f: f.write(json.dumps(content, indent=2, sort_keys=True,
-                                                     default=_json_default).encode()))
+                                                     default=json_default).encode()))
     return path
 
 
-def _json_default(x):
+def json_default(x):
     if isinstance(x, np.generic):
         return x.item()
     if isinstance(x, np.ndarray):
@@ -104,7 +111,7 @@ def _json_default(x):
     raise TypeError(f"not JSON-serialisable: {type(x).__name__}")
 
 
-def load(path, required=()) -> Loaded:
+def load(path, required=()) -> Results:
     """Load a results pair from ``path`` (``X.npz``, ``X.json`` or ``X``) and check it.
 
     Raises :class:`ResultsError` naming what is wrong: a missing file, an
@@ -143,10 +150,10 @@ def load(path, required=()) -> Loaded:
     missing = [k for k in required if k not in content]
     if missing:
         raise ResultsError(f"results file {npz} lacks arrays {missing}")
-    return Loaded(content, dims, coords, meta)
+    return Results(content, dims, coords, meta)
 
 
-def select(loaded: Loaded, metric: str, **where) -> tuple:
+def select(loaded: Results, metric: str, **where) -> tuple:
     """``metric`` taken at the coordinate values ``where`` (e.g. ``d_z=8``).
 
     Returns (array over the remaining axes, their names in order). Numeric

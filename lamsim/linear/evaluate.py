@@ -1,93 +1,25 @@
-"""Exact, closed-form evaluation of a trained linear LAM, in float64 (SPEC sections 4, 5).
+"""Exact, closed-form evaluation of a trained linear LAM, in float64 (paper Sec. 3.3, eq. 6).
 
-Every latent is linear in independent standard sources,
-``l = L_o o + L_a a + L_e e`` (eps = G_e e), so a linear probe's error has a
-closed form. The probe is least squares with a ridge
-``delta * tr(Cov(l)) / dim(l) * I`` (``delta = 0`` uses the pseudo-inverse); we
-report the population error of that probe, so the numbers are what an infinitely
-long probe fit with the same ridge would give.
+The loadings of the true latent z = C o + D o' and of the surrogate latent
+z_s = B^+ (o'_hat - o) on the independent sources, fed to the closed-form
+probes of :mod:`lamsim.linear.probes`; the population loss; the diagnostics
+of Prop. 4.1-4.4 (subspace alignment, ||A - I||, ||C + D||, ||D Y|| / ||D||).
 """
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
-DEFAULT_RIDGE = 1e-4
+from lamsim.linear import theory
+from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Terms, latent_terms
+from lamsim.linear.settings import Setting
 
-
-class Noise(NamedTuple):
-    """The exogenous noise eps = G_e e of a setting, e ~ N(0, I).
-
-    kind 'none' | 'iid' (G_e = sigma I_{d_o}) | 'exo' (G_e = sigma Y, Y [d_o, d_b]).
-    G_e is a scaled isometry, so a probe predicts eps exactly as well as e.
-    """
-
-    kind: str
-    sigma: float
-    noise_map: Optional[np.ndarray] = None
-
-    def load(self, m: np.ndarray) -> np.ndarray:
-        """``m @ G_e`` for ``m`` [k, d_o]."""
-        if self.kind == "iid":
-            return self.sigma * m
-        return self.sigma * (m @ self.noise_map)
-
-    def covariance(self, m: np.ndarray) -> np.ndarray:
-        """``m @ Cov(eps) @ m.T`` for ``m`` [k, d_o]."""
-        loaded = self.load(m)
-        return loaded @ loaded.T
-
-    @property
-    def active(self) -> bool:
-        return self.kind != "none" and self.sigma > 0
-
-
-class Terms(NamedTuple):
-    """LLO = -nmse_action + nmse_noise + nmse_obs (2 ideal, -1 worst)."""
-
-    llo: float
-    nmse_action: float
-    nmse_noise: float
-    nmse_obs: float
-
-
-def probe_nmse(cov: np.ndarray, cross: np.ndarray, target_var: float, ridge: float) -> float:
-    """Normalised error of the ridge least-squares probe from l to y.
-
-    cov: [k, k] Cov(l); cross: [k, m] Cov(l, y); target_var: tr Cov(y).
-    The probe is W = (cov + ridge * tr(cov)/k * I)^-1 cross (pseudo-inverse
-    when ridge = 0) and the error E||y - W^T l||^2 / tr Cov(y).
-    """
-    k = cov.shape[0]
-    scale = np.trace(cov) / k if k else 0.0
-    if ridge > 0 and scale > 0:
-        w = np.linalg.solve(cov + ridge * scale * np.eye(k), cross)
-    else:
-        w = np.linalg.pinv(cov, hermitian=True) @ cross
-    err = target_var - 2.0 * np.sum(cross * w) + np.sum(w * (cov @ w))
-    return float(err / target_var)
-
-
-def latent_terms(load_obs: np.ndarray, load_action: np.ndarray, load_noise: Optional[np.ndarray],
-                 noise: Noise, ridge: float = DEFAULT_RIDGE) -> Terms:
-    """LLO terms of the latent l = L_o o + L_a a + L_eps eps.
-
-    load_obs: [k, d_o] L_o; load_action: [k, d_a] L_a; load_noise: [k, d_o]
-    L_eps (ignored without noise, where nMSE(eps | l) := 1).
-    """
-    d_o, d_a = load_obs.shape[1], load_action.shape[1]
-    cov = load_obs @ load_obs.T + load_action @ load_action.T
-    nmse_noise = 1.0
-    if noise.active:
-        load_src = noise.load(load_noise)  # Cov(l, e), e the unit noise source
-        cov = cov + load_src @ load_src.T
-    nmse_action = probe_nmse(cov, load_action, float(d_a), ridge)
-    nmse_obs = probe_nmse(cov, load_obs, float(d_o), ridge)
-    if noise.active:
-        nmse_noise = probe_nmse(cov, load_src, float(load_src.shape[1]), ridge)
-    return Terms(-nmse_action + nmse_noise + nmse_obs, nmse_action, nmse_noise, nmse_obs)
+#: Arrays every sweep result holds, shaped [*axes, seed] (NaN where undefined).
+METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "llo_ridge0", "loss", "pca_floor", "theory_llo",
+           "theory_nmse_action", "theory_nmse_noise", "theory_nmse_obs",
+           "alignment", "a_minus_i", "c_plus_d", "dy_ratio")
 
 
 def true_latent_loadings(params: dict, action_effect: np.ndarray):
@@ -164,3 +96,29 @@ def evaluate(params: dict, env: dict, chi: float, noise: Noise, latent: str,
         c_plus_d=float(np.linalg.norm(params["C"] + d)),
         dy_ratio=dy_ratio,
     )
+
+
+def noise_of(s: Setting, env: dict) -> Noise:
+    return Noise(s.noise, s.sigma, env["noise_map"] if s.noise == "exo" else None)
+
+
+def evaluate_run(s: Setting, params: dict, env: dict, ridge: float) -> dict:
+    """Every metric of one trained run. params: padded float32 arrays of one
+    (seed, setting); env: the seed's padded float64 environment."""
+    params = params._asdict()
+    params = {"A": params["A"], "B": params["B"][:, :s.d_z], "C": params["C"][:s.d_z], "D": params["D"][:s.d_z]}
+    env = {"action_effect": env["action_effect"][:, :s.d_a], "policy_map": env["policy_map"][:s.d_a],
+           "noise_map": env["noise_map"]}
+    noise = noise_of(s, env)
+    ev = evaluate(params, env, s.chi, noise, s.latent, ridge)
+    theo = theory.optimal_latent_terms(env, s.chi, noise, s.d_z, ridge)
+    if s.label_rate > 0:
+        # The action head changes the objective: PCA's optimum is no longer the target.
+        theo = theo._make([math.nan] * 4)
+    return {
+        "llo": ev.terms.llo, "nmse_action": ev.terms.nmse_action, "nmse_noise": ev.terms.nmse_noise,
+        "nmse_obs": ev.terms.nmse_obs, "llo_ridge0": ev.terms_ridge0.llo, "loss": ev.loss, "pca_floor": theory.pca_floor(env, s.chi, noise, s.d_z),
+        "theory_llo": theo.llo, "theory_nmse_action": theo.nmse_action, "theory_nmse_noise": theo.nmse_noise,
+        "theory_nmse_obs": theo.nmse_obs, "alignment": ev.alignment, "a_minus_i": ev.a_minus_i,
+        "c_plus_d": ev.c_plus_d, "dy_ratio": ev.dy_ratio,
+    }

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from lamsim.data import RawBatch
+from lamsim.linear.world import RawBatch
 
 
 class Params(NamedTuple):

@@ -1,0 +1,114 @@
+"""Validated settings of the Table 1 runs (paper Sec. 5): the data setting of
+each row and the model/optimiser configuration shared by all rows."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+
+from lamsim.gridworld import world as gridworld
+
+
+def _fail(field: str, value, allowed: str):
+    raise ValueError(f"{field}={value!r} is invalid: {allowed}")
+
+
+def _check_number(field: str, value, low: float, high: float = math.inf):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        _fail(field, value, "must be a finite number")
+    if not low <= value <= high:
+        _fail(field, value, f"must lie in [{low}, {high}]")
+
+
+def _check_int(field: str, value, low: int):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        _fail(field, value, f"must be an integer >= {low}")
+
+
+@dataclasses.dataclass(frozen=True)
+class GridSetting:
+    """One data/objective setting of Table 1, validated where it is built.
+
+    noise_intensity: value of a lit noise cell (0 none, 1 low, 2 high).
+    correlation: probability that the policy follows the snake (0 = uniform).
+    augment: IGOR-style column-shift augmentation on/off.
+    label_rate: probability that a sample carries its action label.
+    """
+
+    noise_intensity: float = gridworld.NOISE_INTENSITY["low"]
+    correlation: float = 0.0
+    augment: bool = False
+    label_rate: float = 0.0
+
+    def __post_init__(self):
+        _check_number("noise_intensity", self.noise_intensity, 0.0)
+        _check_number("correlation", self.correlation, 0.0, 1.0)
+        _check_number("label_rate", self.label_rate, 0.0, 1.0)
+        if not isinstance(self.augment, bool):
+            _fail("augment", self.augment, "must be True or False")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Model and optimiser settings shared by every run of a table.
+
+    width: channels of the CNN/UNet at 4x4 (2 * width at 2x2).
+    latent_dim: size D of the encoder output and codebook vectors.
+    codes: codebook size (at least one code per action, for the label loss).
+    commitment: weight of the commitment loss ||z_e - sg(code)||^2.
+    label_weight: weight of the label loss ||z_e - sg(code[action])||^2.
+    usage_decay, dead_usage: EMA of each code's batch share and the share
+    below which a code is re-initialised (see the module docstring).
+    idm_wrap, fdm_wrap: whether the IDM's / FDM's convolutions wrap around
+    the columns (else they zero pad them, like common CNNs). See the module
+    docstring for why the IDM zero pads and the FDM wraps.
+    """
+
+    steps: int = 16000
+    batch: int = 32
+    width: int = 8
+    latent_dim: int = 8
+    codes: int = gridworld.N_ACTIONS
+    learning_rate: float = 1e-3
+    commitment: float = 0.25
+    label_weight: float = 1.0
+    usage_decay: float = 0.99
+    dead_usage: float = 0.1
+    eval_size: int = 4096
+    idm_wrap: bool = False
+    fdm_wrap: bool = True
+
+    def __post_init__(self):
+        for name, low in (("steps", 1), ("batch", 1), ("width", 1), ("latent_dim", 1), ("eval_size", 1),
+                          ("codes", gridworld.N_ACTIONS)):
+            _check_int(name, getattr(self, name), low)
+        _check_number("learning_rate", self.learning_rate, 0.0)
+        if self.learning_rate == 0:
+            _fail("learning_rate", self.learning_rate, "must be > 0")
+        for name in ("commitment", "label_weight"):
+            _check_number(name, getattr(self, name), 0.0)
+        _check_number("usage_decay", self.usage_decay, 0.0, 1.0)
+        _check_number("dead_usage", self.dead_usage, 0.0, 1.0 / self.codes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class Knobs(NamedTuple):
+    """Per-run numbers that the trainer vmaps over, each float32 [R] (or scalar
+    inside the vmap): noise_intensity, correlation, augment (0/1), label_rate."""
+
+    noise_intensity: jax.Array
+    correlation: jax.Array
+    augment: jax.Array
+    label_rate: jax.Array
+
+
+def knobs_of(settings: Sequence[GridSetting]) -> Knobs:
+    return Knobs(*(jnp.asarray([float(getattr(s, f)) for s in settings], jnp.float32) for f in Knobs._fields))

@@ -1,0 +1,185 @@
+"""Training the non-linear LAM of the paper's Table 1 (Sec. 5): Adam, VQ, one ``lax.scan``.
+
+Dead codes. A code that no encoder output picks never receives a codebook
+gradient and stays dead, so the bottleneck silently has fewer than 5 codes.
+Each run keeps an exponential moving average of every code's share of the
+batch (``usage``); after every update, a code whose share has fallen below
+``Config.dead_usage`` (by default half its fair share 1/codes) is
+re-initialised to the encoder output of a random sample of the current batch,
+and its share is reset to 1/codes so it has time to attract samples before
+being judged again. A code kept alive by a sliver of the data is restarted
+too: this also breaks up lopsided partitions such as "how many noise cells are
+lit" (shares 1:4:6:4:1 out of 16). Runs with labels never restart: every code
+is the target of its action's labelled samples.
+
+1% action prediction. Code k belongs to action k. For labelled samples the
+loss adds ||z_e - sg(codebook[action])||^2 (averaged over the labelled samples
+of the batch), pulling the encoder output into its action's code.
+
+Training vmaps over runs: a run is one (setting, seed). Settings differ only by
+numbers (:class:`Knobs`: noise intensity, policy correlation, augmentation
+on/off as 0/1, label rate), so every setting and seed shares one compiled
+``lax.scan``. Runs of one seed share their parameter initialisation and their
+data keys (common random numbers).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from lamsim.gridworld import world as gridworld
+from lamsim.gridworld.networks import LAM, VQOutput, _with_codebook, codebook_of
+from lamsim.gridworld.settings import Config, GridSetting, Knobs, knobs_of
+from lamsim.runtime import devices
+from lamsim.runtime.progress import Progress, segment_length
+
+
+class TrainBatch(NamedTuple):
+    """One step's data. idm_o, idm_o_next, fdm_o, target: [B, 4, 4];
+    action: [B] int; labelled: [B] bool."""
+
+    idm_o: jax.Array
+    idm_o_next: jax.Array
+    fdm_o: jax.Array
+    target: jax.Array
+    action: jax.Array
+    labelled: jax.Array
+
+
+class TrainState(NamedTuple):
+    """params: flax variables; opt_state: Adam's; usage: [codes] EMA batch share."""
+
+    params: dict
+    opt_state: optax.OptState
+    usage: jax.Array
+
+
+def train_batch(key: jax.Array, knobs: Knobs, batch: int) -> TrainBatch:
+    """A fresh batch under one run's knobs (scalars).
+
+    Augmentation: one shift shared by the IDM's o and o', an independent one
+    shared by the FDM's o and its target o'; ``augment`` = 0 makes both 0.
+    """
+    k_data, k_idm, k_fdm, k_label = jax.random.split(key, 4)
+    t = gridworld.sample(k_data, batch, knobs.noise_intensity, knobs.correlation)
+    on = knobs.augment.astype(jnp.int32)
+    s_idm = on * gridworld.random_shifts(k_idm, batch)
+    s_fdm = on * gridworld.random_shifts(k_fdm, batch)
+    return TrainBatch(
+        idm_o=gridworld.shift_columns(t.o, s_idm), idm_o_next=gridworld.shift_columns(t.o_next, s_idm),
+        fdm_o=gridworld.shift_columns(t.o, s_fdm), target=gridworld.shift_columns(t.o_next, s_fdm),
+        action=t.action, labelled=jax.random.uniform(k_label, (batch,)) < knobs.label_rate,
+    )
+
+
+def loss_terms(params, model: LAM, batch: TrainBatch) -> tuple[jax.Array, tuple[dict, VQOutput]]:
+    """Total loss and its terms for one run.
+
+    reconstruction: MSE of o'_hat over all 16 pixels; codebook: ||sg(z_e) - code||^2;
+    commitment: ||z_e - sg(code)||^2; label: over the labelled samples only,
+    ||z_e - sg(codebook[action])||^2, which pulls the encoder output of an
+    action to the code that action owns (averaged over labelled samples, so
+    a rare label weighs as much as a reconstruction; 0 when none).
+    """
+    prediction, vq = model.apply(params, batch.idm_o, batch.idm_o_next, batch.fdm_o)
+    reconstruction = jnp.mean((prediction - batch.target) ** 2)
+    codebook_loss = jnp.mean(jnp.sum((jax.lax.stop_gradient(vq.z_e) - vq.code) ** 2, axis=-1))
+    commitment = jnp.mean(jnp.sum((vq.z_e - jax.lax.stop_gradient(vq.code)) ** 2, axis=-1))
+    owned = jax.lax.stop_gradient(codebook_of(params))[batch.action]
+    weight = batch.labelled.astype(jnp.float32)
+    label = jnp.sum(weight * jnp.sum((vq.z_e - owned) ** 2, axis=-1)) / jnp.maximum(jnp.sum(weight), 1.0)
+    cfg = model.config
+    total = reconstruction + codebook_loss + cfg.commitment * commitment + cfg.label_weight * label
+    terms = {"reconstruction": reconstruction, "codebook": codebook_loss, "commitment": commitment, "label": label}
+    return total, (terms, vq)
+
+
+def restart_dead_codes(key, params, usage, vq: VQOutput, config: Config, label_rate: jax.Array):
+    """Update the usage EMA [codes] from this batch's assignments and
+    re-initialise dead codes to random encoder outputs of the batch.
+
+    Not with labels (label_rate > 0, a scalar): there every code is the
+    target of its action's labelled samples, and moving it would throw that
+    anchor away (in trials, restarts kept 1 seed in 3 from using its labels).
+    """
+    share = jnp.mean(jax.nn.one_hot(vq.index, config.codes), axis=0)
+    usage = config.usage_decay * usage + (1 - config.usage_decay) * share
+    dead = (usage < config.dead_usage) & (label_rate == 0)
+    fresh = vq.z_e[jax.random.randint(key, (config.codes,), 0, vq.z_e.shape[0])]
+    codebook = jnp.where(dead[:, None], fresh, codebook_of(params))
+    return _with_codebook(params, codebook), jnp.where(dead, 1.0 / config.codes, usage)
+
+
+def _run_keys(seed: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(parameter key, data key) of a seed: shared by all settings of that seed."""
+    root = jax.random.key(seed)
+    return jax.random.fold_in(root, 1), jax.random.fold_in(root, 2)
+
+
+def make_trainer(config: Config):
+    """``(init, segment)``, pure and vmapped over runs.
+
+    ``init(seeds [R]) -> TrainState [R, ...]``;
+    ``segment(state, seeds [R], knobs [R], start, length) -> (state, terms)``
+    runs ``length`` Adam updates from step ``start`` (``length`` static) and
+    returns the loss terms of its last step, each [R].
+    """
+    model = LAM(config)
+    opt = optax.adam(config.learning_rate)
+    blank = jnp.zeros((1, gridworld.SIZE, gridworld.SIZE), jnp.float32)
+
+    def init_one(seed):
+        params = model.init(_run_keys(seed)[0], blank, blank, blank)
+        return TrainState(params, opt.init(params), jnp.full((config.codes,), 1.0 / config.codes, jnp.float32))
+
+    def step_one(state: TrainState, seed, knobs: Knobs, step):
+        key = jax.random.fold_in(_run_keys(seed)[1], step)
+        k_batch, k_restart = jax.random.split(key)
+        batch = train_batch(k_batch, knobs, config.batch)
+        grads, (terms, vq) = jax.grad(loss_terms, has_aux=True)(state.params, model, batch)
+        updates, opt_state = opt.update(grads, state.opt_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+        params, usage = restart_dead_codes(k_restart, params, state.usage, vq, config, knobs.label_rate)
+        return TrainState(params, opt_state, usage), terms
+
+    def segment(state, seeds, knobs, start, length):
+        def body(state, step):
+            return jax.vmap(step_one, in_axes=(0, 0, 0, None))(state, seeds, knobs, step)
+
+        state, terms = jax.lax.scan(body, state, start + jnp.arange(length))
+        return state, jax.tree.map(lambda x: x[-1], terms)
+
+    return jax.vmap(init_one), segment
+
+
+def train_runs(config: Config, settings: Sequence[GridSetting], seeds: Sequence[int], name: str = "table1",
+               stream=None):
+    """Train every (setting, seed) run in one vmapped program.
+
+    Returns (state, knobs, terms): the final :class:`TrainState` [R, ...] and
+    :class:`Knobs` [R] of the runs in setting-major order (R = settings x
+    seeds), and the loss terms of the last step, each [R].
+    """
+    n_runs = len(settings) * len(seeds)
+    run_seeds = jnp.tile(jnp.asarray(seeds, dtype=jnp.int32), len(settings))
+    knobs = knobs_of([s for s in settings for _ in seeds])
+    init, segment = make_trainer(config)
+    segment = jax.jit(segment, static_argnums=4, donate_argnums=0)
+    state = jax.jit(init)(run_seeds)
+    # Split the runs over the host's devices (one per core) when they divide
+    # evenly; the whole state too, so that every segment sees one input layout
+    # (init leaves seed-independent leaves replicated) and compiles once.
+    if n_runs % jax.device_count() == 0:
+        run_seeds, knobs, state = (devices.shard_axis(x, 0) for x in (run_seeds, knobs, state))
+    progress = Progress(name, n_runs * config.steps, stream)
+    length = segment_length(config.steps)
+    terms = None
+    for start in range(0, config.steps, length):
+        state, terms = segment(state, run_seeds, knobs, jnp.int32(start), length)
+        jax.block_until_ready(state)
+        progress.advance(length * n_runs, f"step {start + length:,}/{config.steps:,} "
+                                          f"(reconstruction {float(jnp.mean(terms['reconstruction'])):.4f})")
+    return state, knobs, terms

@@ -1,0 +1,1 @@
+"""The run machinery: declarative sweeps, devices and sharding, results files, progress."""
