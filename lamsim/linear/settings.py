@@ -1,4 +1,4 @@
-"""One validated description of a linear-LAM run (SPEC section 3).
+"""One validated description of a linear-LAM run (paper Sec. 3.2, 4; docs/method.md).
 
 A :class:`Setting` is frozen and checked once, where it is built: every
 invalid value raises ``ValueError`` naming the field, the value and what is
@@ -12,11 +12,24 @@ from typing import Optional
 
 NOISE_KINDS = ("none", "iid", "exo")
 LATENTS = ("true", "surrogate")
-PROFILES = ("fast", "faithful")
+#: Training profiles: ``faithful`` (the paper's optimiser on samples),
+#: ``fast`` (a cosine schedule on samples), ``exact`` (Adam on the closed-form
+#: expected loss, no samples). docs/method.md defines them.
+PROFILES = ("exact", "fast", "faithful")
+#: How the probes are fitted: on data where the action varies on its own
+#: (``interventional``), or on the training distribution and then scored on the
+#: interventional one (``policy-fit``, the paper's released chi script).
+PROBES = ("interventional", "policy-fit")
+#: What the action probe predicts: the action a, or X^+ (q + eps) (``subspace``:
+#: noise inside the action subspace counts as action).
+ACTION_TARGETS = ("action", "subspace")
+#: The per-step data stream's normal generator: a counter hash (fast on CPU) or
+#: ``jax.random.normal`` (threefry).
+STREAMS = ("hash", "jax")
 
-#: Default number of Adam steps of each profile (SPEC section 3). The faithful
-#: profile's Figure 4 experiments ask for 40,000 explicitly.
-DEFAULT_STEPS = {"fast": 4000, "faithful": 10000}
+#: Adam steps of a profile when a run does not say (the experiments set every
+#: panel's count explicitly, in experiments/runner.py).
+DEFAULT_STEPS = {"exact": 2000, "fast": 4000, "faithful": 10000}
 
 
 def _fail(field: str, value, allowed: str):
@@ -27,11 +40,13 @@ def _fail(field: str, value, allowed: str):
 class Setting:
     """A single linear-LAM run: data, model sizes, regularisers, optimiser profile.
 
-    Fields follow SPEC section 3. ``sigma`` is the noise scale of the chosen
+    Fields follow docs/method.md. ``sigma`` is the noise scale of the chosen
     ``noise`` kind (sigma_iid for ``iid``, sigma_exo for ``exo``; must be 0 for
     ``none``). ``kappa`` is the augmentation strength |kappa| (0 = off),
     ``label_rate`` the share lambda of samples carrying their action label,
     ``chi`` the policy's determinism. ``steps=None`` takes the profile default.
+    ``probe`` and ``action_target`` choose the evaluation protocol (they do
+    not change training); ``stream`` the data stream's normal generator.
     """
 
     d_o: int = 128
@@ -48,6 +63,9 @@ class Setting:
     steps: Optional[int] = None
     batch: int = 128
     seed: int = 0
+    probe: str = "interventional"
+    action_target: str = "action"
+    stream: str = "hash"
 
     def __post_init__(self):
         for name in ("d_o", "d_a", "d_z", "d_b", "batch"):
@@ -76,8 +94,10 @@ class Setting:
             _fail("label_rate", self.label_rate, "must lie in [0, 1]")
         if self.latent not in LATENTS:
             _fail("latent", self.latent, f"must be one of {', '.join(LATENTS)}")
-        if self.profile not in PROFILES:
-            _fail("profile", self.profile, f"must be one of {', '.join(PROFILES)}")
+        for name, allowed in (("profile", PROFILES), ("probe", PROBES), ("action_target", ACTION_TARGETS),
+                              ("stream", STREAMS)):
+            if getattr(self, name) not in allowed:
+                _fail(name, getattr(self, name), f"must be one of {', '.join(allowed)}")
         if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1):
             _fail("steps", self.steps, "must be an integer >= 1")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:

@@ -37,6 +37,7 @@ class GroupShape(NamedTuple):
     batch: int
     steps: int
     profile: str
+    stream: str
     iid: bool
     exo: bool
     augment: bool
@@ -49,7 +50,7 @@ class TrainState(NamedTuple):
 
 
 def learning_rate(profile: str, steps: int) -> optax.Schedule:
-    """SPEC section 3: ``faithful`` constant 1e-3; ``fast`` cosine 1e-2 -> 1e-4."""
+    """``faithful``: constant 1e-3 (the paper's Adam default); ``fast``: cosine 1e-2 -> 1e-4."""
     if profile == "faithful":
         return optax.constant_schedule(1e-3)
     return optax.cosine_decay_schedule(init_value=1e-2, decay_steps=steps, alpha=1e-2)
@@ -85,7 +86,8 @@ def make_trainer(shape: GroupShape):
     def seed_sources(seed, env, step):
         key = jax.random.fold_in(_keys(seed)[1], step)
         raw = world.raw_batch(key, shape.batch, shape.d_o, shape.d_a, shape.d_b,
-                             iid=shape.iid, exo=shape.exo, augment=shape.augment, labels=shape.labels)
+                             iid=shape.iid, exo=shape.exo, augment=shape.augment, labels=shape.labels,
+                             generator=shape.stream)
         return model.sources(raw, env.policy_map, env.noise_map)
 
     def update_one(state, src, knobs, action_effect):
@@ -109,14 +111,14 @@ def make_trainer(shape: GroupShape):
 
 
 def group_key(s: Setting) -> tuple:
-    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile)
+    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile, s.stream)
 
 
 def group_shape(settings: Sequence[Setting]) -> GroupShape:
     s0 = settings[0]
     return GroupShape(
         d_o=s0.d_o, d_a=max(s.d_a for s in settings), d_z=max(s.d_z for s in settings), d_b=s0.d_b,
-        batch=s0.batch, steps=s0.train_steps, profile=s0.profile,
+        batch=s0.batch, steps=s0.train_steps, profile=s0.profile, stream=s0.stream,
         iid=any(s.sigma_iid > 0 for s in settings), exo=any(s.sigma_exo > 0 for s in settings),
         augment=any(s.kappa > 0 for s in settings), labels=any(s.label_rate > 0 for s in settings),
     )

@@ -1,4 +1,4 @@
-"""Sampling the linear LAM's world (SPEC section 3), pure and keyed.
+"""Sampling the linear LAM's world (paper Sec. 3.2), pure and keyed.
 
 Two kinds of randomness:
 
@@ -169,18 +169,35 @@ class RawBatch(NamedTuple):
     label_draw: jax.Array | None
 
 
+def jax_normal(key: jax.Array, batch: int, width: int) -> jax.Array:
+    """[batch, width] float32 standard normals from ``jax.random.normal`` (threefry)."""
+    return jax.random.normal(key, (batch, width), jnp.float32)
+
+
+def jax_normal_columns(key: jax.Array, batch: int, width: int) -> jax.Array:
+    """Like :func:`jax_normal`, column j from ``fold_in(key, j)`` (padding-independent)."""
+    return jax.vmap(lambda j: jax.random.normal(jax.random.fold_in(key, j), (batch,)))(jnp.arange(width)).T
+
+
+#: The per-step normal generators a Setting's ``stream`` names: (normal, normal_columns).
+GENERATORS = {"hash": (stream_normal, stream_normal_columns), "jax": (jax_normal, jax_normal_columns)}
+
+
 def raw_batch(key: jax.Array, batch: int, d_o: int, d_a: int, d_b: int, *,
-              iid: bool, exo: bool, augment: bool, labels: bool) -> RawBatch:
-    """Draw one step's standard sources; the flags skip streams nobody uses."""
+              iid: bool, exo: bool, augment: bool, labels: bool, generator: str = "hash") -> RawBatch:
+    """Draw one step's standard sources; the flags skip streams nobody uses.
+    ``generator`` picks the normals' source (a key of :data:`GENERATORS`)."""
+    normal, normal_columns = GENERATORS[generator]
+
     def stream(i):
         return jax.random.fold_in(key, i)
 
     return RawBatch(
-        obs=stream_normal(stream(STREAM_OBS), batch, d_o),
-        policy_noise=stream_normal_columns(stream(STREAM_POLICY), batch, d_a),
-        iid=stream_normal(stream(STREAM_IID), batch, d_o) if iid else None,
-        exo=stream_normal(stream(STREAM_EXO), batch, d_b) if exo else None,
-        shift_idm=stream_normal(stream(STREAM_SHIFT_IDM), batch, d_o) if augment else None,
-        shift_fdm=stream_normal(stream(STREAM_SHIFT_FDM), batch, d_o) if augment else None,
+        obs=normal(stream(STREAM_OBS), batch, d_o),
+        policy_noise=normal_columns(stream(STREAM_POLICY), batch, d_a),
+        iid=normal(stream(STREAM_IID), batch, d_o) if iid else None,
+        exo=normal(stream(STREAM_EXO), batch, d_b) if exo else None,
+        shift_idm=normal(stream(STREAM_SHIFT_IDM), batch, d_o) if augment else None,
+        shift_fdm=normal(stream(STREAM_SHIFT_FDM), batch, d_o) if augment else None,
         label_draw=stream_uniform(stream(STREAM_LABEL), batch) if labels else None,
     )
