@@ -3,13 +3,19 @@ import pytest
 from lamsim.linear.settings import DEFAULT_STEPS, Setting
 
 
-def test_defaults_follow_the_spec():
-    s = Setting()
-    assert (s.d_o, s.d_a, s.d_z, s.d_b, s.batch) == (128, 8, 8, 8, 128)
-    assert (s.noise, s.chi, s.kappa, s.label_rate, s.latent, s.profile) == ("none", 0.0, 0.0, 0.0, "surrogate", "fast")
-    assert s.train_steps == DEFAULT_STEPS["fast"] == 4000
-    assert s.replace(profile="faithful").train_steps == 10000
-    assert s.replace(steps=7).train_steps == 7
+def test_steps_follow_the_profile_unless_given():
+    for profile, steps in DEFAULT_STEPS.items():
+        assert Setting(profile=profile).train_steps == steps
+        assert Setting(profile=profile, steps=7).train_steps == 7
+
+
+def test_replace_validates_and_a_setting_round_trips_through_its_dict():
+    s = Setting(noise="exo", sigma=2.0, d_z=12, kappa=0.1, probe="policy-fit", stream="jax")
+    assert Setting(**s.to_dict()) == s
+    with pytest.raises(ValueError, match="d_z=200 is invalid"):
+        s.replace(d_z=200)
+    with pytest.raises(ValueError, match="sigma=0.5 is invalid"):
+        s.replace(noise="none", sigma=0.5)
 
 
 def test_noise_scales_by_kind():
@@ -28,7 +34,10 @@ def test_noise_scales_by_kind():
     ("kappa", -0.1, "kappa=-0.1 is invalid"),
     ("noise", "gauss", "noise='gauss' is invalid: must be one of none, iid, exo"),
     ("latent", "z", "latent='z' is invalid"),
-    ("profile", "slow", "profile='slow' is invalid: must be one of fast, faithful"),
+    ("profile", "slow", "profile='slow' is invalid: must be one of exact, fast, faithful"),
+    ("probe", "fitted", "probe='fitted' is invalid: must be one of interventional, policy-fit"),
+    ("action_target", "q", "action_target='q' is invalid: must be one of action, subspace"),
+    ("stream", "mt", "stream='mt' is invalid: must be one of hash, jax"),
     ("steps", 0, "steps=0 is invalid"),
     ("seed", -1, "seed=-1 is invalid"),
     ("chi", float("nan"), "chi=nan is invalid: must be a finite number"),

@@ -1,4 +1,4 @@
-"""The linear latent action model (SPEC section 3, paper Sec. 3.2 and App. B).
+"""The linear latent action model (paper Sec. 3.2 and App. B).
 
 IDM ``z = C o + D o'``, FDM ``o'_hat = A o + B z``, optional action head
 ``a_hat = E z``. Sweeps pad d_z and d_a to their largest value in a group and
