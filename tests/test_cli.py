@@ -12,6 +12,7 @@ def _cli(*args):
     return subprocess.run([sys.executable, "-m", "lamsim", *args], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_run_prints_one_json_object_with_mean_and_per_seed():
     out = _cli("run", "--noise", "exo", "--sigma", "0.5", "--steps", "300", "--seeds", "2", "--seed", "4")
     assert out.returncode == 0, out.stderr
@@ -24,6 +25,7 @@ def test_run_prints_one_json_object_with_mean_and_per_seed():
     assert "config-steps" in out.stderr  # progress goes to stderr
 
 
+@pytest.mark.slow
 def test_run_without_other_agents_reports_null_dy_ratio():
     doc = json.loads(_cli("run", "--steps", "50").stdout)
     assert doc["mean"]["dy_ratio"] is None and doc["per_seed"]["dy_ratio"] == [None]

@@ -4,7 +4,9 @@ import os
 import subprocess
 import sys
 
+import chex
 import numpy as np
+import pytest
 
 SCRIPT = """
 import json, sys
@@ -29,15 +31,18 @@ def _run(devices: int, budget: int = 2 ** 32) -> dict:
     return json.loads(out.stdout)
 
 
+@pytest.mark.slow
 def test_one_and_four_devices_agree_and_chunking_changes_nothing():
     one, four = _run(1), _run(4)
     assert (one["devices"], four["devices"]) == (1, 4)
     # On one device a 1-byte budget forces one chunk per setting (the sweep has 4).
     chunked = _run(1, budget=1)
     assert (one["chunks"], chunked["chunks"]) == (1, 4)
-    for m in ("llo", "loss", "alignment", "nmse_action"):
-        np.testing.assert_allclose(four[m], one[m], rtol=1e-4, atol=1e-5)
-        np.testing.assert_allclose(chunked[m], one[m], rtol=1e-4, atol=1e-5)
+    metrics = ("llo", "loss", "alignment", "nmse_action")
+    arrays = {name: {m: np.asarray(run[m]) for m in metrics} for name, run in
+              (("one", one), ("four", four), ("chunked", chunked))}
+    chex.assert_trees_all_close(arrays["four"], arrays["one"], rtol=1e-4, atol=1e-5)
+    chex.assert_trees_all_close(arrays["chunked"], arrays["one"], rtol=1e-4, atol=1e-5)
 
 
 def test_chunks_fit_the_cache_on_cpu_and_the_memory_budget_everywhere():

@@ -1,4 +1,5 @@
 """Every panel with --quick into a temporary folder: shapes, dims, coordinates, one theory number."""
+import chex
 import numpy as np
 import pytest
 
@@ -24,17 +25,19 @@ def quick(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PANELS)
 def test_quick_panel_has_its_axes_and_every_metric(quick, name):
     r = load(quick / name, required=METRICS)
     assert r.dims == DIMS[name]
-    assert r.arrays["llo"].shape == tuple(len(r.coords[d]) for d in r.dims)
+    chex.assert_shape(list(r.arrays.values()), tuple(len(r.coords[d]) for d in r.dims))
     assert list(r.coords["seed"]) == [0, 1]
     assert r.meta["config"]["quick"] is True and r.meta["config"]["steps"] == SMOKE_STEPS
     assert {"environment", "wall_s", "claim"} <= set(r.meta) and "versions" in r.meta["environment"]
     assert np.all(np.isfinite(r.arrays["llo"]))
 
 
+@pytest.mark.slow
 def test_theory_numbers(quick):
     left = load(quick / "fig3_left")
     # d_a = 2 (first), d_z = 1 (first): one of two action directions, LLO = 1.5.
@@ -55,6 +58,7 @@ def test_theory_numbers(quick):
     assert np.all(fig4_right.arrays["theory_llo"][..., 0, :] < 0.1)      # sigma_exo 2, d_z 8: the noise
 
 
+@pytest.mark.slow
 def test_finished_experiment_is_not_recomputed(quick, capsys):
     before = (quick / "fig4_middle.npz").stat().st_mtime_ns
     run("fig4_middle", seeds=2, quick=True, steps=SMOKE_STEPS, out=str(quick))
@@ -67,14 +71,16 @@ def test_unknown_experiment_is_a_clear_error(capsys):
     assert "experiment='fig9' is invalid: must be one of fig3_left" in capsys.readouterr().err
 
 
-def test_corrupt_results_are_named(tmp_path, quick):
+def test_corrupt_results_are_named(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     (tmp_path / "bad.json").write_text("{}")
     with pytest.raises(ResultsError, match="bad.npz is corrupt"):
         load(tmp_path / "bad")
     with pytest.raises(ResultsError, match="does not exist"):
         load(tmp_path / "missing")
-    (tmp_path / "side.npz").write_bytes((quick / "fig3_right.npz").read_bytes())
+    from lamsim import save
+
+    save(tmp_path, "side", {"llo": np.zeros(2)}, ("seed",), {"seed": np.arange(2)}, {})
     (tmp_path / "side.json").write_text("{oops")
     with pytest.raises(ResultsError, match="side.json is corrupt"):
         load(tmp_path / "side")
