@@ -26,6 +26,8 @@ ACTION_TARGETS = ("action", "subspace")
 #: The per-step data stream's normal generator: a counter hash (fast on CPU) or
 #: ``jax.random.normal`` (threefry).
 STREAMS = ("hash", "jax")
+#: Fields that choose how a trained model is read, not how it is trained.
+EVALUATION_FIELDS = ("latent", "probe", "action_target")
 
 #: Adam steps of a profile when a run does not say (the experiments set every
 #: panel's count explicitly, in experiments/runner.py).
@@ -115,6 +117,11 @@ class Setting:
     @property
     def sigma_exo(self) -> float:
         return self.sigma if self.noise == "exo" else 0.0
+
+    def training(self) -> "Setting":
+        """This setting with its evaluation fields at their defaults: settings
+        with the same ``training()`` train identically (a sweep trains them once)."""
+        return self.replace(**{f: Setting.__dataclass_fields__[f].default for f in EVALUATION_FIELDS})
 
     def replace(self, **changes) -> "Setting":
         """A copy with ``changes`` applied (and validated)."""

@@ -102,15 +102,19 @@ def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=N
     t0 = time.perf_counter()
     grid = sweep.settings()
     seeds = sweep.seed_list()
-    groups: dict = {}
+    # Settings that differ only in how they are read (latent, probe, action target) train once.
+    readers: dict = {}
     for index, s in grid:
-        groups.setdefault(group_key(s), []).append((index, s))
-    total = sum(s.train_steps for _, s in grid) * len(seeds)
+        readers.setdefault(s.training(), []).append((index, s))
+    groups: dict = {}
+    for t in readers:
+        groups.setdefault(group_key(t), []).append(t)
+    total = sum(t.train_steps for t in readers) * len(seeds)
     progress = Progress(sweep.name, total, stream)
     arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS}
     n_compiled = n_chunks_total = 0
     for g, members in enumerate(groups.values(), 1):
-        shape = group_shape([s for _, s in members])
+        shape = group_shape(members)
         envs = [world.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b) for seed in seeds]
         inputs = seed_inputs(shape, seeds)
         chunk = chunk_size(shape, len(members), len(seeds), memory_budget, jax.device_count(), jax.default_backend())
@@ -120,18 +124,19 @@ def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=N
         for c in range(n_chunks):
             part = members[c * chunk:(c + 1) * chunk]
             # Pad with copies so every chunk has one compiled shape that splits evenly over devices.
-            padded = [s for _, s in part] + [part[-1][1]] * (chunk - len(part))
+            padded = part + [part[-1]] * (chunk - len(part))
             what = f"group {g}/{len(groups)} chunk {c + 1}/{n_chunks} ({len(part)} settings x {len(seeds)} seeds)"
             params = train_settings(shape, padded, inputs,
                                     lambda n: progress.advance(n * len(part) * len(seeds), what))
-            for k, (index, s) in enumerate(part):
+            for k, trained in enumerate(part):
                 for j, seed in enumerate(seeds):
                     run = jax.tree.map(lambda p: p[j, k], params)
-                    for metric, value in evaluate_run(s, run, envs[j], sweep.ridge).items():
-                        arrays[metric][index + (j,)] = value
+                    for index, s in readers[trained]:
+                        for metric, value in evaluate_run(s, run, envs[j], sweep.ridge).items():
+                            arrays[metric][index + (j,)] = value
     dims = tuple(a.name for a in sweep.axes) + ("seed",)
     coords = {a.name: np.asarray(a.values) for a in sweep.axes}
     coords["seed"] = np.asarray(seeds)
-    meta = {"wall_s": time.perf_counter() - t0, "groups": len(groups), "compiled_programs": n_compiled, "chunks": n_chunks_total,
-            "config_steps": total}
+    meta = {"wall_s": time.perf_counter() - t0, "groups": len(groups), "compiled_programs": n_compiled,
+            "chunks": n_chunks_total, "trained_settings": len(readers), "config_steps": total}
     return Results(arrays, dims, coords, meta)
