@@ -46,6 +46,8 @@ LLO_TOLERANCE = 0.03    # C2, C3: distance from a theory value
 EXO2_LLO = 0.15         # C4: sigma_exo = 2 at d_z = d_a: the latent holds the noise
 AUGMENTED_LLO = 1.95    # C6: |kappa| >= 0.1
 LABELLED_LLO = 1.5      # C7: 1% labels with sigma_exo = 2
+NEGLIGIBLE_GAP = 0.05   # C3: "negligible gap" to the ideal LLO of 2
+POLICY_FIT_DROP = 1.0   # C5, the paper's protocol: LLO(chi 0) - LLO(chi 1)
 PROFILE_TOLERANCE = 0.05
 RISE_SHARE = 0.05       # C6: largest rise of ||A - I||, ||C + D|| between neighbouring |kappa|
 
@@ -124,13 +126,13 @@ def _fmt(v) -> str:
 # ---------------------------------------------------------------- building checks
 
 def bound(quantity: str, points: list, op: str, limit: float) -> Check:
-    """Every point's value satisfies ``value op limit`` (op ``>=`` or ``<=``);
-    reports the worst point."""
+    """Every point's value satisfies ``value op limit`` (op ``>=``, ``<=`` or
+    ``<``); reports the worst point."""
     if not points:
         raise ClaimError(f"no results to measure {quantity!r} on")
     values = np.asarray([p.value for p in points])
     worst = points[int(np.argmin(values) if op == ">=" else np.argmax(values))]
-    ok = values >= limit if op == ">=" else values <= limit
+    ok = {">=": values >= limit, "<=": values <= limit, "<": values < limit}[op]
     word = "min" if op == ">=" else "max"
     where = f" at {worst.where}" if worst.where else ""
     count = f"{len(points)} pts" if ok.all() else f"{np.sum(~ok)} of {len(points)} pts outside"
@@ -196,17 +198,35 @@ def case1_no_noise(left: Results) -> list:
 
 
 def case2_iid_noise(middle: Results) -> list:
-    """C3 on Fig 3 middle, d_z >= d_a, every sigma_iid: LLO on the PCA theory,
-    span(B) still the action subspace, and nMSE(a) = sigma^2 / (1 + sigma^2)."""
+    """C3 on Fig 3 middle, d_z >= d_a, every sigma_iid: LLO on the PCA theory
+    under both action targets, span(B) still the action subspace, and with
+    target a, nMSE(a) = sigma^2 / (1 + sigma^2).
+
+    The paper's "negligible gap up to sigma_iid = 0.5" is read with the paper's
+    target (``subspace``: noise inside the action subspace counts as action);
+    the gap with our target a (the theory's sigma^2 / (1 + sigma^2)) is shown
+    beside it."""
     full = lambda c: c["d_z"] >= D_A  # noqa: E731
-    diff = [(c, v - t) for (c, v), (_, t) in zip(grid(middle, "llo"), grid(middle, "theory_llo"))]
-    return [
-        bound("|LLO - theory LLO|, d_z >= 8", points(diff, value=lambda c, v: abs(v), keep=full), "<=", LLO_TOLERANCE),
-        bound("alignment, d_z >= 8", points(grid(middle, "alignment"), keep=full), ">=", 0.99),
-        bound("|nMSE(a) - sigma^2/(1+sigma^2)|, d_z >= 8",
-              points(grid(middle, "nmse_action"), keep=full,
+    checks = []
+    for target in ("action", "subspace"):
+        diff = [(c, v - t) for (c, v), (_, t) in zip(grid(middle, "llo", action_target=target),
+                                                      grid(middle, "theory_llo", action_target=target))]
+        checks.append(bound(f"|LLO - theory LLO|, d_z >= 8, target {target}",
+                            points(diff, value=lambda c, v: abs(v), keep=full), "<=", LLO_TOLERANCE))
+    checks += [
+        bound("alignment, d_z >= 8", points(grid(middle, "alignment", action_target="action"), keep=full), ">=", 0.99),
+        bound("|nMSE(a) - sigma^2/(1+sigma^2)|, d_z >= 8, target action",
+              points(grid(middle, "nmse_action", action_target="action"), keep=full,
                      value=lambda c, v: abs(v - c["sigma"] ** 2 / (1 + c["sigma"] ** 2))), "<=", LLO_TOLERANCE),
     ]
+    gaps = {t: [Point(label(c), 2.0 - v) for c, v in grid(middle, "llo", d_z=D_A, action_target=t)
+                if c["sigma"] <= 0.5 + 1e-9] for t in ("action", "subspace")}
+    paper = bound("gap 2 - LLO, sigma_iid <= 0.5, d_z 8, paper's target (subspace)", gaps["subspace"], "<=",
+                  NEGLIGIBLE_GAP)
+    ours = max(gaps["action"], key=lambda p: p.value)
+    checks.append(paper._replace(measured=f"{paper.measured}; our target (action): max {ours.value:.4f} at "
+                                          f"{ours.where} (sigma^2/(1+sigma^2), not negligible)"))
+    return checks
 
 
 def case3_other_agents(right: Results) -> list:
@@ -228,14 +248,27 @@ def case3_other_agents(right: Results) -> list:
 
 
 def policy_determinism(left4: Results) -> list:
-    """C5 on Fig 4 left with other agents (sigma_exo 0.5), d_z = 8: LLO near
-    ideal for a uniform policy, low once chi >= 0.7, falling from chi 0 to 0.9."""
-    llo = grid(left4, "llo", d_z=D_A, noise="exo")
+    """C5 on Fig 4 left, d_z = 8, two mechanisms, each read with its own protocol.
+
+    Ours (other agents sigma_exo 0.5, interventional probes): LLO near ideal
+    for a uniform policy, low once chi >= 0.7, falling from chi 0 to 0.9: the
+    residual action loses the PCA contest to the noise. The paper's (no noise,
+    policy-fit probes, as its released chi script): the LLO at chi = 1 lies at
+    least 1.0 below chi = 0, where the probe fitted on the policy's data reads
+    the action from o and fails under intervention."""
+    llo = grid(left4, "llo", d_z=D_A, noise="exo", probe="interventional")
     falling = points(llo, keep=lambda c: c["chi"] <= 0.9 + 1e-9)
+    paper = {c["chi"]: v for c, v in grid(left4, "llo", d_z=D_A, noise="none", probe="policy-fit")}
+    if 0.0 not in paper or 1.0 not in paper:
+        raise ClaimError("Fig 4 left lacks chi = 0 or chi = 1 for the paper's protocol")
     return [
-        bound("LLO at chi 0", points(llo, keep=lambda c: c["chi"] == 0), ">=", 1.85),
-        bound("LLO at chi >= 0.7 (chi < 1)", points(llo, keep=lambda c: 0.7 - 1e-9 <= c["chi"] < 1), "<=", 0.8),
-        bound("rise of LLO between neighbouring chi, 0 to 0.9", largest_rise(falling), "<=", 0.02),
+        bound("ours (sigma_exo 0.5, interventional): LLO at chi 0", points(llo, keep=lambda c: c["chi"] == 0), ">=",
+              1.85),
+        bound("ours: LLO at chi >= 0.7 (chi < 1)", points(llo, keep=lambda c: 0.7 - 1e-9 <= c["chi"] < 1), "<=", 0.8),
+        bound("ours: rise of LLO between neighbouring chi, 0 to 0.9", largest_rise(falling), "<=", 0.02),
+        bound("paper's (no noise, policy-fit): LLO(chi 0) - LLO(chi 1)",
+              [Point(f"LLO {paper[0.0]:.3f} at chi 0, {paper[1.0]:.3f} at chi 1", paper[0.0] - paper[1.0])],
+              ">=", POLICY_FIT_DROP),
     ]
 
 
@@ -264,14 +297,19 @@ def data_augmentation(middle4: Results) -> list:
 
 
 def action_prediction(right4: Results) -> list:
-    """C7 on Fig 4 right, sigma_exo 2, d_z 8 (true latent): 1% labels lift the
-    LLO from the noise to the action and pull D away from the noise (D Y)."""
+    """C7 on Fig 4 right, sigma_exo 2, d_z 8 (true latent): labels at 1% (the
+    paper's figure), 5% and 10% (its released script) lift the LLO from the
+    noise to the action and pull D away from the noise (D Y)."""
     llo = {c["label_rate"]: v for c, v in grid(right4, "llo", sigma=2.0, d_z=D_A)}
     dy = {c["label_rate"]: v for c, v in grid(right4, "dy_ratio", sigma=2.0, d_z=D_A)}
+    rates = sorted(r for r in llo if r > 0)
+    if not rates:
+        raise ClaimError("Fig 4 right has no label rate above 0")
     return [
-        bound("LLO with 1% labels", [Point("", llo[0.01])], ">=", LABELLED_LLO),
+        bound("LLO with labels", [Point(f"label_rate={r:g}", llo[r]) for r in rates], ">=", LABELLED_LLO),
         bound("LLO without labels", [Point("", llo[0.0])], "<=", 0.3),
-        ordered("||D Y|| / ||D||", ("1% labels", dy[0.01]), ("none", dy[0.0])),
+        bound("||D Y|| / ||D|| with labels / without", [Point(f"label_rate={r:g}", dy[r] / dy[0.0]) for r in rates],
+              "<", 1.0),
     ]
 
 
@@ -288,49 +326,69 @@ def nonlinear_lam(table: Results) -> list:
 # ---------------------------------------------------------------- the profile check
 
 class ProfileCase(NamedTuple):
-    """One setting run at both profiles; ``holds(llo, theory_llo)`` is the
-    claim's verdict on it (``rule`` says which)."""
+    """One setting run at every profile; ``holds(m)`` is the claim's verdict on
+    it, from the seed means ``m`` of llo, theory_llo, loss and pca_floor
+    (``rule`` says which)."""
 
     name: str
     panel: str  # the experiment whose step counts the case uses
     fields: dict
     rule: str
-    holds: Callable[[float, float], bool]
+    holds: Callable[[dict], bool]
+
+
+def _on_floor(m: dict) -> bool:
+    return m["loss"] - m["pca_floor"] <= max(LOSS_SHARE * m["pca_floor"], LOSS_ABSOLUTE)
 
 
 PROFILE_CASES = (
     ProfileCase("no noise, d_z 4", "fig3_left", {"d_z": 4}, f"C2: |LLO - 1.5| <= {LLO_TOLERANCE:g}",
-                lambda llo, th: abs(llo - 1.5) <= LLO_TOLERANCE),
-    ProfileCase("no noise, d_z 8", "fig3_left", {}, f"C2: LLO >= {IDEAL_LLO:g}", lambda llo, th: llo >= IDEAL_LLO),
-    ProfileCase("iid 0.5, d_z 8", "fig3_middle", {"noise": "iid", "sigma": 0.5}, f"C3: |LLO - theory| <= {LLO_TOLERANCE:g}",
-                lambda llo, th: abs(llo - th) <= LLO_TOLERANCE),
+                lambda m: abs(m["llo"] - 1.5) <= LLO_TOLERANCE),
+    ProfileCase("no noise, d_z 8", "fig3_left", {}, f"C2: LLO >= {IDEAL_LLO:g}", lambda m: m["llo"] >= IDEAL_LLO),
+    ProfileCase("iid 0.5, d_z 8", "fig3_middle", {"noise": "iid", "sigma": 0.5},
+                f"C3: |LLO - theory| <= {LLO_TOLERANCE:g}", lambda m: abs(m["llo"] - m["theory_llo"]) <= LLO_TOLERANCE),
     ProfileCase("exo 2, d_z 8", "fig3_right", {"noise": "exo", "sigma": 2.0}, f"C4: LLO <= {EXO2_LLO:g}",
-                lambda llo, th: llo <= EXO2_LLO),
-    ProfileCase("kappa 0.1, true latent", "fig4_middle", {"kappa": 0.1, "latent": "true"}, f"C6: LLO >= {AUGMENTED_LLO:g}",
-                lambda llo, th: llo >= AUGMENTED_LLO),
+                lambda m: m["llo"] <= EXO2_LLO),
+    ProfileCase("exo 2, d_z 12 (tied action eigenvalues)", "fig3_right", {"noise": "exo", "sigma": 2.0, "d_z": 12},
+                f"C1: loss on the PCA floor and |LLO - theory| <= {LLO_TOLERANCE:g}",
+                lambda m: _on_floor(m) and abs(m["llo"] - m["theory_llo"]) <= LLO_TOLERANCE),
+    ProfileCase("exo 0.5, chi 0.8", "fig4_left", {"noise": "exo", "sigma": 0.5, "chi": 0.8},
+                f"C5 (ours): LLO <= 0.8", lambda m: m["llo"] <= 0.8),
+    ProfileCase("no noise, chi 0.9, policy-fit", "fig4_left", {"chi": 0.9, "probe": "policy-fit"},
+                f"C5 (paper's protocol): LLO >= {IDEAL_LLO:g}", lambda m: m["llo"] >= IDEAL_LLO),
+    ProfileCase("kappa 0.1, true latent", "fig4_middle", {"kappa": 0.1, "latent": "true"},
+                f"C6: LLO >= {AUGMENTED_LLO:g}", lambda m: m["llo"] >= AUGMENTED_LLO),
     ProfileCase("exo 2, kappa 0.1, 1% labels, true latent", "fig4_right",
                 {"noise": "exo", "sigma": 2.0, "kappa": 0.1, "label_rate": 0.01, "latent": "true"},
-                f"C7: LLO >= {LABELLED_LLO:g}", lambda llo, th: llo >= LABELLED_LLO),
+                f"C7: LLO >= {LABELLED_LLO:g}", lambda m: m["llo"] >= LABELLED_LLO),
 )
-PROFILES = ("fast", "faithful")
+#: The profiles the check trains; each other one is compared with the reference.
+PROFILES = ("exact", "fast", "faithful")
+REFERENCE = "faithful"
 PROFILE_BASE = Setting(d_a=D_A, d_b=D_A, d_z=D_A)
+CASE_METRICS = ("llo", "theory_llo", "loss", "pca_floor")
 
 
-def fast_stands_in_for_faithful(check: Results) -> list:
-    """P: each case's LLO at the fast profile (cosine 1e-2 -> 1e-4; each panel's fast steps: 4,000,
-    6,000 for Fig 3 right, 8,000 for Fig 4 right)
-    within 0.05 of the faithful one (1e-3; 10,000 steps for Fig 3, 40,000 for
-    Fig 4), and the claim's verdict on it the same at both."""
+def profiles_stand_in_for_faithful(check: Results) -> list:
+    """P: for each case and each profile other than ``faithful`` (Adam 1e-3;
+    10,000 steps for Figure 3, 40,000 for Figure 4), the LLO within 0.05 of
+    the faithful one and the claim's verdict on it the same. The profiles'
+    step counts are each panel's (experiments/runner.py)."""
     out = []
     for case in PROFILE_CASES:
-        llo = {c["profile"]: v for c, v in grid(check, "llo", case=case.name)}
-        theory = {c["profile"]: v for c, v in grid(check, "theory_llo", case=case.name)}
-        verdicts = {p: "PASS" if case.holds(llo[p], theory[p]) else "FAIL" for p in PROFILES}
-        gap = abs(llo["fast"] - llo["faithful"])
-        out.append(Check(f"LLO fast vs faithful: {case.name}", f"|diff| <= {PROFILE_TOLERANCE:g}, same verdict on "
-                         f"{case.rule}", f"{llo['fast']:.4f} vs {llo['faithful']:.4f} "
-                         f"({verdicts['fast']}/{verdicts['faithful']})",
-                         gap <= PROFILE_TOLERANCE and verdicts["fast"] == verdicts["faithful"]))
+        m = {p: {k: dict((c["profile"], v) for c, v in grid(check, k, case=case.name))[p] for k in CASE_METRICS}
+             for p in check.coords["profile"]}
+        if REFERENCE not in m:
+            raise ClaimError(f"the profile check lacks the {REFERENCE} profile")
+        verdicts = {p: "PASS" if case.holds(v) else "FAIL" for p, v in m.items()}
+        for p in m:
+            if p == REFERENCE:
+                continue
+            gap = abs(m[p]["llo"] - m[REFERENCE]["llo"])
+            out.append(Check(f"LLO {p} vs {REFERENCE}: {case.name}",
+                             f"|diff| <= {PROFILE_TOLERANCE:g}, same verdict on {case.rule}",
+                             f"{m[p]['llo']:.4f} vs {m[REFERENCE]['llo']:.4f} ({verdicts[p]}/{verdicts[REFERENCE]})",
+                             gap <= PROFILE_TOLERANCE and verdicts[p] == verdicts[REFERENCE]))
     return out
 
 
@@ -357,8 +415,8 @@ _MEASURES = {
     "C8": (("table1",), nonlinear_lam),
 }
 CLAIMS = tuple(ClaimSpec(cid, STATEMENTS[cid], needs, measure) for cid, (needs, measure) in _MEASURES.items()) + (
-    ClaimSpec("P", "The fast profile stands in for the faithful one (same verdicts, LLO within 0.05)",
-              ("profile_check",), fast_stands_in_for_faithful),
+    ClaimSpec("P", "The exact and fast profiles stand in for the faithful one (same verdicts, LLO within 0.05)",
+              ("profile_check",), profiles_stand_in_for_faithful),
 )
 
 
