@@ -12,7 +12,7 @@ from figures._plot import BAND, Panel, band, colors, plt, save, terms, theory
 
 def main(results_dir="results"):
     left, middle, right = (Panel(results_dir, f"fig3_{p}") for p in ("left", "middle", "right"))
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    fig, axes = plt.subplots(2, 4, figsize=(20, 8.5))
     profile = left.meta["config"]["profile"]
     seeds = len(left.coord("seed"))
     ridge = left.meta["config"]["ridge"]
@@ -35,22 +35,33 @@ def main(results_dir="results"):
             "dimension of o:\nLLO $\\approx 2-(d_z-d_a)/d_o$ where $d_z > d_a$", transform=ax.transAxes,
             va="top", fontsize=8)
 
-    ax = axes[0, 1]
     sigma = middle.coord("sigma")
-    for c, dz in zip(colors(len(middle.coord("d_z"))), middle.coord("d_z")):
-        band(ax, sigma, middle.get("llo", d_z=dz), f"$d_z$={dz}", c)
-        theory(ax, sigma, middle.get("theory_llo", d_z=dz), c)
-    ax.set(title="C3 (i.i.d. noise): LLO follows the PCA theory", xlabel="noise scale $\\sigma_{iid}$", ylabel="LLO")
-    ax.legend(fontsize=7, ncol=2)
+    for ax, target, words in ((axes[0, 1], "action", "our target a"),
+                              (axes[0, 2], "subspace", "paper's target $X^+(q+\\epsilon)$")):
+        for c, dz in zip(colors(len(middle.coord("d_z"))), middle.coord("d_z")):
+            band(ax, sigma, middle.get("llo", d_z=dz, action_target=target), f"$d_z$={dz}", c)
+            theory(ax, sigma, middle.get("theory_llo", d_z=dz, action_target=target), c)
+        ax.set(title=f"C3 (i.i.d. noise), {words}: on the PCA theory", xlabel="noise scale $\\sigma_{iid}$",
+               ylabel="LLO")
+        ax.legend(fontsize=7, ncol=2)
 
     ax = axes[1, 1]
     for c, dz in zip(colors(len(middle.coord("d_z"))), middle.coord("d_z")):
-        band(ax, sigma, middle.get("alignment", d_z=dz), f"$d_z$={dz}", c)
+        band(ax, sigma, middle.get("alignment", d_z=dz, action_target="action"), f"$d_z$={dz}", c)
     ax.set(title="C3: span(B) keeps the action subspace", xlabel="noise scale $\\sigma_{iid}$",
            ylabel="alignment $\\|Q_B^T X\\|_F^2 / d_a$", ylim=(0, 1.05))
     ax.legend(fontsize=7, ncol=2)
 
-    ax = axes[0, 2]
+    ax = axes[1, 2]
+    for target, c, words in (("action", "tab:blue", "our target a"), ("subspace", "tab:red", "paper's target")):
+        band(ax, sigma, middle.get("llo", d_z=8, action_target=target), words, c)
+        theory(ax, sigma, middle.get("theory_llo", d_z=8, action_target=target), c)
+    ax.axvline(0.5, color="grey", lw=0.8, ls=":")
+    ax.set(title="C3: \"negligible gap up to $\\sigma_{iid}$ 0.5\" depends on the target ($d_z$=8)",
+           xlabel="noise scale $\\sigma_{iid}$", ylabel="LLO")
+    ax.legend(fontsize=8)
+
+    ax = axes[0, 3]
     d_z = right.coord("d_z")
     for c, s in zip(["tab:green", "tab:orange", "tab:red"], right.coord("sigma")):
         band(ax, d_z, right.get("llo", sigma=s), f"$\\sigma_{{exo}}$={s:g}", c)
@@ -60,7 +71,7 @@ def main(results_dir="results"):
            ylabel="LLO")
     ax.legend(fontsize=8)
 
-    ax = axes[1, 2]
+    ax = axes[1, 3]
     terms(ax, d_z, right, [(ls, f"$\\sigma_{{exo}}$={s:g}", {"sigma": s}) for s, ls in ((0.5, "-"), (2.0, "--"))])
     ax.set(title="C4: the three LLO terms", xlabel="latent size $d_z$", ylabel="normalised MSE", ylim=(-0.03, 1.05))
     ax.legend(fontsize=7)
