@@ -3,10 +3,16 @@
 Runs the named panel or table (or every panel, then Table 1) from the
 repository root and writes ``DIR/NAME.npz`` and ``DIR/NAME.json``. A finished
 experiment whose config is unchanged is reused unless ``--force`` is given.
+
+``--dry-run`` prints the plan as JSON instead (groups, chunks, compiled
+programs, config-steps, memory per chunk, and the expected time at
+``--throughput`` config-steps/s), for this machine or, with ``--backend``,
+``--devices`` and ``--device-memory``, for one you do not have.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -24,6 +30,32 @@ def run(name: str, profile: str = DEFAULT_PROFILE, seeds=None, quick: bool = Fal
                           steps=steps, force=force, out=out)
 
 
+def dry_run(names, args) -> dict:
+    """The plan of every experiment in ``names`` and their totals."""
+    from lamsim.runtime.devices import memory_budget
+
+    gib = None if args.device_memory is None else args.device_memory * 2 ** 30
+    if args.device_memory is not None and args.device_memory <= 0:
+        raise ValueError(f"device_memory={args.device_memory!r} is invalid: must be > 0 (GiB per device)")
+    backend = args.backend
+    machine = {"backend": backend, "n_devices": args.devices,
+               "memory_budget": memory_budget(backend, args.devices, gib) if (backend or gib) else None}
+    plans = {}
+    for name in names:
+        exp = experiment(name)
+        seeds = args.seeds if name in PANELS else args.table_seeds
+        plans[name] = exp.plan(profile=args.profile, seeds=exp.default_seeds if seeds is None else seeds,
+                               quick=args.quick, steps=args.steps, **machine)
+    total = sum(p["config_steps"] for p in plans.values())
+    out = {"profile": args.profile, "machine": {k: v for k, v in machine.items() if v is not None},
+           "experiments": plans, "config_steps": total,
+           "compiled_programs": sum(p["compiled_programs"] for p in plans.values()),
+           "chunks": sum(p["chunks"] for p in plans.values())}
+    if args.throughput:
+        out["expected_train_s"] = round(total / args.throughput, 1)
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,6 +68,11 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=None, help="override every step count (smoke runs)")
     p.add_argument("--force", action="store_true", help="recompute even if the results are up to date")
     p.add_argument("--out", default="results", help="output folder (default results/)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan (JSON) without training")
+    p.add_argument("--backend", default=None, help="plan for this backend: cpu | gpu | tpu (default: this machine's)")
+    p.add_argument("--devices", type=int, default=None, help="plan for this many devices (default: this machine's)")
+    p.add_argument("--device-memory", type=float, default=None, help="plan for devices of this many GiB each")
+    p.add_argument("--throughput", type=float, default=None, help="config-steps/s the plan's time assumes")
     p.add_argument("--distributed", action="store_true",
                    help="multi-host: call jax.distributed.initialize() and span every host's devices")
     args = p.parse_args(argv)
@@ -45,6 +82,13 @@ def main(argv=None) -> int:
 
         initialize_distributed()
     names = NAMES if args.name == "all" else (args.name,)
+    if args.dry_run:
+        try:
+            print(json.dumps(dry_run(names, args), indent=1, default=str))
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return 0
     t0 = time.perf_counter()
     try:
         for name in names:

@@ -25,7 +25,7 @@ import jax
 
 from lamsim.linear.settings import Setting
 from lamsim.runtime import results
-from lamsim.runtime.sweep import Axis, Sweep, run_sweep
+from lamsim.runtime.sweep import Axis, Sweep, describe_plan, plan_sweep, run_sweep
 
 #: Adam steps of every linear panel at every profile: the one table.
 #: ``faithful`` follows the paper's released scripts (10,000 steps for Figure 3,
@@ -89,6 +89,12 @@ class Panel:
         steps = self.steps(profile) if steps is None else steps
         return Sweep(self.name, self.base.replace(profile=profile, steps=steps),
                      self.quick_axes if quick else self.axes, seeds=seeds)
+
+    def plan(self, profile: str = DEFAULT_PROFILE, seeds: int = DEFAULT_SEEDS, quick: bool = False,
+             steps: Optional[int] = None, **machine) -> dict:
+        """The run's plan without training: ``machine`` is passed to
+        :func:`~lamsim.runtime.sweep.plan_sweep` (memory_budget, n_devices, backend)."""
+        return describe_plan(plan_sweep(self.sweep(profile, seeds, quick, steps), **machine))
 
     def job(self, profile: str = DEFAULT_PROFILE, seeds: int = DEFAULT_SEEDS, quick: bool = False,
             steps: Optional[int] = None, **_) -> Job:

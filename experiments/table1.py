@@ -93,6 +93,13 @@ class Table:
     model: Config
     default_seeds: int
 
+    def plan(self, seeds: Optional[int] = None, steps: Optional[int] = None, **_) -> dict:
+        """The run's plan without training: every run in one compiled scan."""
+        seeds = self.default_seeds if seeds is None else seeds
+        steps = self.model.steps if steps is None else steps
+        runs = len(self.rows) * seeds
+        return {"runs": runs, "seeds": seeds, "compiled_programs": 1, "chunks": 1, "config_steps": runs * steps}
+
     def job(self, seeds: Optional[int] = None, steps: Optional[int] = None, quick: bool = False, **_) -> Job:
         seeds = self.default_seeds if seeds is None else seeds
         if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:

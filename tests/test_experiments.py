@@ -111,3 +111,25 @@ def test_atomic_write_gives_the_mode_open_would(tmp_path):
     os.umask(mask)
     assert (tmp_path / "x.bin").read_bytes() == b"done"
     assert (tmp_path / "x.bin").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_dry_run_plans_without_training(capsys):
+    import json
+
+    from experiments.runner import STEPS
+
+    assert main(["fig3_left", "--dry-run", "--profile", "faithful", "--seeds", "5", "--backend", "gpu",
+                 "--devices", "1", "--device-memory", "80", "--throughput", "1e5"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    steps = STEPS["fig3_left"]["faithful"]
+    panel = plan["experiments"]["fig3_left"]
+    assert panel["trained_settings"] == 8 * 16 and panel["compiled_programs"] == 1 and panel["chunks"] == 1
+    assert plan["config_steps"] == 8 * 16 * 5 * steps
+    assert plan["expected_train_s"] == round(plan["config_steps"] / 1e5, 1)
+    # A small accelerator cuts the group into chunks that fit half its memory.
+    assert main(["fig3_left", "--dry-run", "--seeds", "5", "--backend", "gpu", "--devices", "1",
+                 "--device-memory", "0.05"]) == 0
+    small = json.loads(capsys.readouterr().out)["experiments"]["fig3_left"]
+    assert small["chunks"] > 1
+    assert all(g["chunk_memory_mib"] <= 0.5 * 0.05 * 1024 for g in small["groups"])
+    assert main(["fig3_left", "--dry-run", "--device-memory", "-1"]) == 2

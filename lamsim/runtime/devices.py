@@ -84,3 +84,31 @@ def to_host(tree):
 
         return multihost_utils.process_allgather(tree, tiled=True)
     return jax.tree.map(np.asarray, tree)
+
+
+#: What a sweep's chunks may take on the host (CPU backend).
+HOST_MEMORY_BUDGET = 4 * 2 ** 30
+#: The share of an accelerator's memory a chunk may take (the rest: XLA's temporaries, evaluation).
+ACCELERATOR_SHARE = 0.5
+
+
+def memory_budget(backend: str = None, n_devices: int = None, device_memory: float = None) -> int:
+    """Bytes a chunk of training runs may take, over all devices.
+
+    On CPU a fixed host budget; on GPU and TPU a share of the devices' memory,
+    read from the devices (``memory_stats()['bytes_limit']``) unless
+    ``device_memory`` (bytes per device) is given, as when planning for a
+    machine one does not have."""
+    import jax
+
+    backend = jax.default_backend() if backend is None else backend
+    if backend == "cpu":
+        return HOST_MEMORY_BUDGET
+    if device_memory is None:
+        stats = [d.memory_stats() or {} for d in jax.local_devices()]
+        limits = [st.get("bytes_limit") for st in stats]
+        if not all(limits):
+            return HOST_MEMORY_BUDGET
+        return int(ACCELERATOR_SHARE * sum(limits) * jax.process_count())
+    n_devices = jax.device_count() if n_devices is None else n_devices
+    return int(ACCELERATOR_SHARE * device_memory * n_devices)

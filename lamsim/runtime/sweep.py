@@ -12,7 +12,7 @@ import dataclasses
 import itertools
 import math
 import time
-from typing import Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -23,10 +23,10 @@ from lamsim.linear.evaluate import METRICS, evaluate_run
 from lamsim.linear.probes import DEFAULT_RIDGE
 from lamsim.linear.settings import Setting
 from lamsim.linear.train import GroupShape, bytes_per_run, group_key, group_shape, seed_inputs, train_settings
+from lamsim.runtime import devices
 from lamsim.runtime.progress import Progress
 from lamsim.runtime.results import Results
 
-DEFAULT_MEMORY_BUDGET = 4 * 2 ** 30
 #: On CPU, the most (setting, seed) runs a chunk puts on one device (a chunk
 #: holds at least one setting per device, so with more seeds than this, all of them). A run's
 #: working set (A, its Adam moments and gradient, the batch activations) is about
@@ -97,46 +97,97 @@ class Sweep:
         return list(range(self.first_seed, self.first_seed + self.seeds))
 
 
-def run_sweep(sweep: Sweep, memory_budget: int = DEFAULT_MEMORY_BUDGET, stream=None) -> Results:
-    """Train and evaluate every (setting, seed) of ``sweep``."""
-    t0 = time.perf_counter()
-    grid = sweep.settings()
-    seeds = sweep.seed_list()
+class GroupPlan(NamedTuple):
+    """One compiled program of a sweep: its shape, the distinct training
+    settings it trains, and how they are cut into chunks."""
+
+    shape: GroupShape
+    members: list
+    chunk: int
+    n_chunks: int
+
+
+class Plan(NamedTuple):
+    """How a sweep will run: ``readers`` maps each distinct training setting to
+    the (grid index, setting) pairs read from it; ``groups`` are the compiled
+    programs; ``config_steps`` counts Adam steps over every run."""
+
+    readers: dict
+    groups: list
+    config_steps: int
+    n_seeds: int
+
+
+def plan_sweep(sweep: Sweep, memory_budget: Optional[int] = None, n_devices: Optional[int] = None,
+               backend: Optional[str] = None) -> Plan:
+    """Group, deduplicate and chunk ``sweep`` without training anything
+    (``n_devices``, ``backend`` and the memory budget default to this
+    process's: :func:`~lamsim.runtime.devices.memory_budget`)."""
+    n_devices = jax.device_count() if n_devices is None else n_devices
+    backend = jax.default_backend() if backend is None else backend
+    if memory_budget is None:
+        memory_budget = devices.memory_budget(backend, n_devices)
+    n_seeds = len(sweep.seed_list())
     # Settings that differ only in how they are read (latent, probe, action target) train once.
     readers: dict = {}
-    for index, s in grid:
+    for index, s in sweep.settings():
         readers.setdefault(s.training(), []).append((index, s))
-    groups: dict = {}
+    by_key: dict = {}
     for t in readers:
-        groups.setdefault(group_key(t), []).append(t)
-    total = sum(t.train_steps for t in readers) * len(seeds)
-    progress = Progress(sweep.name, total, stream)
-    arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS}
-    n_compiled = n_chunks_total = 0
-    for g, members in enumerate(groups.values(), 1):
+        by_key.setdefault(group_key(t), []).append(t)
+    groups = []
+    for members in by_key.values():
         shape = group_shape(members)
+        chunk = chunk_size(shape, len(members), n_seeds, memory_budget, n_devices, backend)
+        groups.append(GroupPlan(shape, members, chunk, math.ceil(len(members) / chunk)))
+    return Plan(readers, groups, sum(t.train_steps for t in readers) * n_seeds, n_seeds)
+
+
+def describe_plan(plan: Plan, throughput: Optional[float] = None) -> dict:
+    """A JSON-able summary of ``plan``: groups, chunks, compiles, memory per
+    chunk and, at ``throughput`` config-steps/s, the expected training time."""
+    groups = [{"shape": g.shape._asdict(), "settings": len(g.members), "chunk_settings": g.chunk,
+               "chunks": g.n_chunks, "chunk_memory_mib": round(bytes_per_run(g.shape) * g.chunk * plan.n_seeds / 2 ** 20, 1),
+               "config_steps": g.shape.steps * len(g.members) * plan.n_seeds} for g in plan.groups]
+    out = {"trained_settings": len(plan.readers), "read_settings": sum(len(r) for r in plan.readers.values()),
+           "seeds": plan.n_seeds, "groups": groups, "compiled_programs": len(groups),
+           "chunks": sum(g.n_chunks for g in plan.groups), "config_steps": plan.config_steps}
+    if throughput:
+        out["throughput_config_steps_per_s"] = throughput
+        out["expected_train_s"] = round(plan.config_steps / throughput, 1)
+    return out
+
+
+def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) -> Results:
+    """Train and evaluate every (setting, seed) of ``sweep``; chunks fit
+    ``memory_budget`` bytes (default: :func:`~lamsim.runtime.devices.memory_budget`)."""
+    t0 = time.perf_counter()
+    seeds = sweep.seed_list()
+    plan = plan_sweep(sweep, memory_budget)
+    progress = Progress(sweep.name, plan.config_steps, stream)
+    arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS}
+    for g, group in enumerate(plan.groups, 1):
+        shape, members, chunk = group.shape, group.members, group.chunk
         envs = [world.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b) for seed in seeds]
         inputs = seed_inputs(shape, seeds)
-        chunk = chunk_size(shape, len(members), len(seeds), memory_budget, jax.device_count(), jax.default_backend())
-        n_chunks = math.ceil(len(members) / chunk)
-        n_compiled += 1
-        n_chunks_total += n_chunks
-        for c in range(n_chunks):
+        for c in range(group.n_chunks):
             part = members[c * chunk:(c + 1) * chunk]
             # Pad with copies so every chunk has one compiled shape that splits evenly over devices.
             padded = part + [part[-1]] * (chunk - len(part))
-            what = f"group {g}/{len(groups)} chunk {c + 1}/{n_chunks} ({len(part)} settings x {len(seeds)} seeds)"
+            what = (f"group {g}/{len(plan.groups)} chunk {c + 1}/{group.n_chunks} "
+                    f"({len(part)} settings x {len(seeds)} seeds)")
             params = train_settings(shape, padded, inputs,
                                     lambda n: progress.advance(n * len(part) * len(seeds), what))
             for k, trained in enumerate(part):
                 for j, seed in enumerate(seeds):
                     run = jax.tree.map(lambda p: p[j, k], params)
-                    for index, s in readers[trained]:
+                    for index, s in plan.readers[trained]:
                         for metric, value in evaluate_run(s, run, envs[j], sweep.ridge).items():
                             arrays[metric][index + (j,)] = value
     dims = tuple(a.name for a in sweep.axes) + ("seed",)
     coords = {a.name: np.asarray(a.values) for a in sweep.axes}
     coords["seed"] = np.asarray(seeds)
-    meta = {"wall_s": time.perf_counter() - t0, "groups": len(groups), "compiled_programs": n_compiled,
-            "chunks": n_chunks_total, "trained_settings": len(readers), "config_steps": total}
+    meta = {"wall_s": time.perf_counter() - t0, "groups": len(plan.groups), "compiled_programs": len(plan.groups),
+            "chunks": sum(g.n_chunks for g in plan.groups), "trained_settings": len(plan.readers),
+            "config_steps": plan.config_steps}
     return Results(arrays, dims, coords, meta)
