@@ -30,14 +30,25 @@ def use_all_host_cores() -> None:
 
 
 def initialize_distributed() -> None:
-    """Join a multi-host run (``jax.distributed.initialize()``: the coordinator,
-    process count and id come from the cluster environment, e.g. SLURM or
-    ``JAX_COORDINATOR_ADDRESS``/``JAX_NUM_PROCESSES``/``JAX_PROCESS_ID``).
-    Every process then runs the same command; the mesh spans every device of
-    every host, each process feeds its own shards, and results are gathered."""
+    """Join a multi-process run. Every process runs the same command; the mesh
+    then spans every device of every process, each process feeds its own
+    shards, and results are gathered (:func:`to_host`).
+
+    The coordinator's address, the process count and this process's id come
+    from ``JAX_COORDINATOR_ADDRESS``, ``JAX_NUM_PROCESSES`` and
+    ``JAX_PROCESS_ID`` when set, else from the cluster (SLURM, Open MPI, TPU
+    pods: ``jax.distributed.initialize()`` detects them). On CPU the processes
+    exchange arrays through gloo collectives."""
     import jax
 
-    jax.distributed.initialize()
+    # Only the CPU backend reads this; it must be set before any backend starts.
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    env = {k: os.environ.get(k) for k in ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID")}
+    if all(env.values()):
+        jax.distributed.initialize(coordinator_address=env["JAX_COORDINATOR_ADDRESS"],
+                                   num_processes=int(env["JAX_NUM_PROCESSES"]), process_id=int(env["JAX_PROCESS_ID"]))
+    else:
+        jax.distributed.initialize()
 
 
 def mesh():

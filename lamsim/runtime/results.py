@@ -50,7 +50,7 @@ def environment_info() -> dict:
     return {
         "versions": versions, "python": platform.python_version(), "platform": platform.platform(),
         "backend": jax.default_backend(), "devices": [str(d) for d in jax.devices()],
-        "device_kind": jax.devices()[0].device_kind,
+        "device_kind": jax.devices()[0].device_kind, "processes": jax.process_count(),
     }
 
 
