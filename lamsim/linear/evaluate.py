@@ -2,7 +2,8 @@
 
 The loadings of the true latent z = C o + D o' and of the surrogate latent
 z_s = B^+ (o'_hat - o) on the independent sources, fed to the closed-form
-probes of :mod:`lamsim.linear.probes`; the population loss; the diagnostics
+probes of :mod:`lamsim.linear.probes` under the run's probe protocol and action
+target (docs/method.md Sec. 6.5-6.6); the population loss; the diagnostics
 of Prop. 4.1-4.4 (subspace alignment, ||A - I||, ||C + D||, ||D Y|| / ||D||).
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lamsim.linear import theory
-from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Terms, latent_terms
+from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Protocol, Terms, latent_terms
 from lamsim.linear.settings import Setting
 
 #: Arrays every sweep result holds, shaped [*axes, seed] (NaN where undefined).
@@ -29,7 +30,7 @@ def true_latent_loadings(params: dict, action_effect: np.ndarray):
 
 
 def surrogate_latent_loadings(params: dict, action_effect: np.ndarray):
-    """z_s = B^+ (o'_hat - o) = B^+ (A - I) o + B^+ B z (SPEC section 4)."""
+    """z_s = B^+ (o'_hat - o) = B^+ (A - I) o + B^+ B z (paper Sec. 4.1's surrogate, projected to d_z)."""
     a, b = params["A"], params["B"]
     b_pinv = np.linalg.pinv(b)
     proj = b_pinv @ b
@@ -63,7 +64,7 @@ def subspace_alignment(b: np.ndarray, action_effect: np.ndarray) -> float:
 
 class Evaluation(NamedTuple):
     terms: Terms
-    terms_ridge0: Terms  # the same latent's terms with delta = 0 (SPEC section 4 asks to show both)
+    terms_ridge0: Terms  # the same latent's terms with delta = 0 (docs/method.md Sec. 6.4 shows both)
     loss: float
     alignment: float
     a_minus_i: float
@@ -72,12 +73,15 @@ class Evaluation(NamedTuple):
 
 
 def evaluate(params: dict, env: dict, chi: float, noise: Noise, latent: str,
-             ridge: float = DEFAULT_RIDGE) -> Evaluation:
+             ridge: float = DEFAULT_RIDGE, probe: str = "interventional",
+             action_target: str = "action") -> Evaluation:
     """All trained-model numbers of one run (float64, unpadded shapes).
 
     params: A [d_o, d_o], B [d_o, d_z], C, D [d_z, d_o]; env: action_effect
-    [d_o, d_a], policy_map [d_a, d_o], noise_map [d_o, d_b]. ``dy_ratio`` is
-    ||D Y||_F / ||D||_F for other-agent noise, NaN otherwise.
+    [d_o, d_a], policy_map [d_a, d_o], noise_map [d_o, d_b]. ``probe`` and
+    ``action_target`` choose the probe protocol (:class:`Protocol`); they do not
+    touch the loss or the diagnostics. ``dy_ratio`` is ||D Y||_F / ||D||_F for
+    other-agent noise, NaN otherwise.
     """
     params = {k: np.asarray(v, np.float64) for k, v in params.items()}
     x = env["action_effect"]
@@ -87,9 +91,10 @@ def evaluate(params: dict, env: dict, chi: float, noise: Noise, latent: str,
     dy_ratio = math.nan
     if noise.kind == "exo" and d_norm > 0:
         dy_ratio = float(np.linalg.norm(d @ env["noise_map"]) / d_norm)
+    protocol = Protocol.of(probe, action_target, chi, env)
     return Evaluation(
-        terms=latent_terms(*loadings, noise, ridge),
-        terms_ridge0=latent_terms(*loadings, noise, 0.0),
+        terms=latent_terms(*loadings, noise, ridge, protocol),
+        terms_ridge0=latent_terms(*loadings, noise, 0.0, protocol),
         loss=population_loss(params, env, chi, noise),
         alignment=subspace_alignment(params["B"], x),
         a_minus_i=float(np.linalg.norm(params["A"] - np.eye(params["A"].shape[0])) / math.sqrt(params["A"].shape[0])),
@@ -103,15 +108,16 @@ def noise_of(s: Setting, env: dict) -> Noise:
 
 
 def evaluate_run(s: Setting, params: dict, env: dict, ridge: float) -> dict:
-    """Every metric of one trained run. params: padded float32 arrays of one
+    """Every metric of one trained run, the LLO terms and the theory's under
+    ``s.probe`` and ``s.action_target``. params: padded float32 arrays of one
     (seed, setting); env: the seed's padded float64 environment."""
     params = params._asdict()
     params = {"A": params["A"], "B": params["B"][:, :s.d_z], "C": params["C"][:s.d_z], "D": params["D"][:s.d_z]}
     env = {"action_effect": env["action_effect"][:, :s.d_a], "policy_map": env["policy_map"][:s.d_a],
            "noise_map": env["noise_map"]}
     noise = noise_of(s, env)
-    ev = evaluate(params, env, s.chi, noise, s.latent, ridge)
-    theo = theory.optimal_latent_terms(env, s.chi, noise, s.d_z, ridge)
+    ev = evaluate(params, env, s.chi, noise, s.latent, ridge, s.probe, s.action_target)
+    theo = theory.optimal_latent_terms(env, s.chi, noise, s.d_z, ridge, s.probe, s.action_target)
     if s.label_rate > 0:
         # The action head changes the objective: PCA's optimum is no longer the target.
         theo = theo._make([math.nan] * 4)
