@@ -1,11 +1,23 @@
-"""Theory to check against (SPEC section 5): the PCA floor and the PCA-optimal latent.
+"""The PCA theory (paper Prop. 4.1, 4.2): the PCA floor and the PCA-optimal latent.
 
 The FDM can predict E[o' | o] = (I + chi X Pi) o, so the latent has to explain
 the residual r = (1 - chi) X s + eps, whose covariance is
 Sigma_r = F F^T + sigma_iid^2 I with F = [(1 - chi) X, sigma_exo Y]. Linear LAM
 training is PCA on r (Prop. 4.1, 4.2): the best per-coordinate loss is the sum
 of the eigenvalues of Sigma_r beyond the top d_z, divided by d_o, and at the
-optimum the surrogate latent is U^T (X a + eps), U the top-d_z eigenvectors.
+optimum the surrogate latent is U^T (X a + eps), U the top-d_z eigenvectors
+(up to an invertible map, which no probe sees).
+
+Why the surrogate holds no o at the optimum, for any chi < 1: the optimum has
+B D = U U^T on range(Sigma_r) and A = I + chi X Pi - B (C + D + chi D X Pi)
+(the FDM predicts E[o' | o]; C + D is free, the over-parametrisation of paper
+Sec. 4.1). The surrogate z_s = B^+ (A - I) o + B^+ B z then loads
+chi B^+ (I - B D) X Pi = chi (B^+ - D) X Pi = 0 on o, since X lies in
+range(Sigma_r) when chi < 1. Its interventional loadings are (0, U^T X, U^T);
+on the training data it reads U^T (chi X Pi o + (1 - chi) X s + eps), the whole
+predicted change. The true latent has no such pin without augmentation: the
+representative equal to U^T (o' - E[o' | o]) on the training data loads
+-chi U^T X Pi on o, but any other o-loading that A cancels is as optimal.
 
 Sigma_r is low rank plus isotropic, so everything is computed from the small
 matrix F^T F and never forms a d_o x d_o eigenproblem.
@@ -17,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Terms, latent_terms
+from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Protocol, Terms, latent_terms
 
 _TIE_RTOL = 1e-9
 _LLO_ATOL = 1e-6
@@ -61,15 +73,28 @@ def pca_floor(env: dict, chi: float, noise: Noise, d_z: int) -> float:
 
 
 def optimal_latent_terms(env: dict, chi: float, noise: Noise, d_z: int,
-                         ridge: float = DEFAULT_RIDGE) -> Terms:
+                         ridge: float = DEFAULT_RIDGE, probe: str = "interventional",
+                         action_target: str = "action") -> Terms:
     """LLO terms of the PCA-optimal surrogate latent U^T (X a + eps).
+
+    env: action_effect X [d_o, d_a], policy_map Pi [d_a, d_o], noise_map Y
+    [d_o, d_b]. ``probe`` and ``action_target`` are the probe protocol of
+    :class:`~lamsim.linear.probes.Protocol`, applied to the optimum's loadings
+    (0, U^T X, U^T). Under 'policy-fit' without noise and 0 < chi < 1, the
+    latent is U^T X a on the training data, so the action probe is exact and
+    the o probe learns o_hat = c Pi^T a with c = chi / (chi^2 + (1 - chi)^2);
+    on intervened actions it errs by c^2 d_a / d_o beyond 1, and the LLO is
+    2 + c^2 d_a / d_o for d_z >= d_a (2.0625 at chi = 0.5, d_a 8, d_o 128).
 
     Undefined (every term NaN) where the optimum is not unique in a way that
     moves the LLO:
 
     * chi = 1: the training data never shows the action varying on its own
       (a = Pi o), so the optimum leaves the latent's response to an intervened
-      action free (the loss is flat along it);
+      action free (the loss is flat along it). The same holds under
+      'policy-fit': the probe is fitted on the latent's response to Pi o alone
+      and scored on that free response, so what it reads there is a property
+      of the probe and of where training happened to stop, not of the optimum;
     * the d_z-th and (d_z+1)-th eigenvalues of Sigma_r tie and the choice inside
       the tied eigenspace changes the LLO. We compare the extreme choices (the
       directions of the tied space most and least aligned with the action
@@ -80,6 +105,7 @@ def optimal_latent_terms(env: dict, chi: float, noise: Noise, d_z: int,
     if chi >= 1.0:
         return Terms(math.nan, math.nan, math.nan, math.nan)
     x = env["action_effect"]
+    protocol = Protocol.of(probe, action_target, chi, env)
     spec = residual_spectrum(env, chi, noise)
     everything = spec.sorted_values()
     level = everything[d_z - 1]
@@ -93,7 +119,8 @@ def optimal_latent_terms(env: dict, chi: float, noise: Noise, d_z: int,
 
     def terms_for(chosen: np.ndarray) -> Terms:
         u = np.concatenate([fixed, tied @ chosen], axis=1)
-        return latent_terms(np.zeros((d_z, spec.d_o)), u.T @ x, u.T, noise, ridge)
+        # Zero o-loading: the optimum's surrogate holds no o (module docstring).
+        return latent_terms(np.zeros((d_z, spec.d_o)), u.T @ x, u.T, noise, ridge, protocol)
 
     if tied.shape[1] == need:
         return terms_for(np.eye(need))
