@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", type=int, default=1, help="how many seeds")
     run.add_argument("--seed", type=int, default=0, help="first seed")
     run.add_argument("--ridge", type=float, default=None, help="probe ridge delta (default 1e-4; 0 allowed)")
+    run.add_argument("--probe", default="interventional",
+                     help="interventional | policy-fit (probes fitted on the training policy's data, "
+                          "scored on intervened actions)")
+    run.add_argument("--action-target", default="action",
+                     help="action | subspace (the action probe predicts a + X^T eps)")
     bench = sub.add_parser("bench", help="training throughput of the vmapped trainer; prints JSON")
     bench.add_argument("--configs", type=int, default=64, help="copies of the standard setting, one seed each")
     bench.add_argument("--steps", type=int, default=None, help="steps per timing (default 1000; suite 500)")
@@ -54,7 +59,8 @@ def _run(args) -> dict:
 
     setting = Setting(d_o=args.d_o, d_a=args.d_a, d_z=args.d_z, d_b=args.d_b, noise=args.noise, sigma=args.sigma,
                       chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
-                      profile=args.profile, steps=args.steps, seed=args.seed)
+                      profile=args.profile, steps=args.steps, seed=args.seed, probe=args.probe,
+                      action_target=args.action_target)
     sweep = Sweep("run", setting, seeds=args.seeds, first_seed=args.seed,
                   ridge=DEFAULT_RIDGE if args.ridge is None else args.ridge)
     result = run_sweep(sweep)

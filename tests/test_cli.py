@@ -31,12 +31,26 @@ def test_run_without_other_agents_reports_null_dy_ratio():
     assert doc["mean"]["dy_ratio"] is None and doc["per_seed"]["dy_ratio"] == [None]
 
 
+def test_run_echoes_the_probe_protocol():
+    """--probe and --action-target reach the evaluation and the settings echo."""
+    args = ("run", "--noise", "iid", "--sigma", "0.5", "--chi", "0.5", "--steps", "50")
+    doc = json.loads(_cli(*args, "--probe", "policy-fit", "--action-target", "subspace").stdout)
+    assert doc["settings"]["probe"] == "policy-fit" and doc["settings"]["action_target"] == "subspace"
+    default = json.loads(_cli(*args).stdout)
+    assert default["settings"]["probe"] == "interventional" and default["settings"]["action_target"] == "action"
+    # The same trained model, read under another protocol (training does not depend on it).
+    assert doc["mean"]["loss"] == default["mean"]["loss"]
+    assert doc["mean"]["llo"] != default["mean"]["llo"]
+
+
 @pytest.mark.parametrize("args, words", [
     (["--noise", "iid", "--sigma", "-1"], "sigma=-1.0 is invalid: must be >= 0"),
     (["--d-z", "200"], "d_z=200 is invalid: must be <= d_o=128"),
     (["--label-rate", "1.5"], "label_rate=1.5 is invalid: must lie in [0, 1]"),
     (["--noise", "pink"], "noise='pink' is invalid"),
     (["--ridge", "-1"], "ridge=-1.0 is invalid"),
+    (["--probe", "policy"], "probe='policy' is invalid: must be one of interventional, policy-fit"),
+    (["--action-target", "q"], "action_target='q' is invalid: must be one of action, subspace"),
 ])
 def test_bad_input_is_a_clear_error(args, words):
     out = _cli("run", *args)
