@@ -92,7 +92,8 @@ def test_closed_form_matches_sampled_least_squares(kind, sigma, chi):
     params = _params(rng, env["action_effect"])
     noise = _noise(kind, sigma, env)
     for latent in ("true", "surrogate"):
-        loadings = (true_latent_loadings if latent == "true" else surrogate_latent_loadings)(params, env["action_effect"])
+        loading_of = true_latent_loadings if latent == "true" else surrogate_latent_loadings
+        loadings = loading_of(params, env["action_effect"])
         draws = np.random.default_rng(1)  # the same draws for both latents
         score = _samples(params, env, noise, latent, 0.0, 200_000, draws)
         train = _samples(params, env, noise, latent, chi, 200_000, draws)
