@@ -1,0 +1,109 @@
+"""The closed-form expected training loss of the linear LAM (paper Sec. 3.2, 4.2-4.4; docs/method.md 9.1).
+
+Every source of the training batch (o, s, eps, the shifts kappa1 and kappa2 and
+the label draws) is independent with zero mean and known covariance, and the
+residuals of :func:`lamsim.linear.model.loss` are linear in them, so the
+expectation of that loss over a batch is a sum of Frobenius norms of the
+parameters' loadings on each source. :func:`expected_loss` is that sum: the
+``exact`` profile runs Adam on it, seeing the population at every step.
+
+Notation (vectors are columns): ``T = I + chi X Pi``, ``M = A + B C``,
+``N = B D - I``, ``S = C + D`` (the IDM's response to o when o' = o), so the
+reconstruction residual is ``(M + N T) o + (1 - chi) N X s + N eps
++ B S kappa1 + (A - I) kappa2`` and ``M + N T = (A - I) + B S + chi N X Pi``.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from lamsim.linear import model
+from lamsim.linear.model import Knobs, Params
+from lamsim.linear.world import Environment
+
+
+def label_weight(label_rate: jax.Array, batch: int) -> jax.Array:
+    """P(a batch of ``batch`` samples holds at least one label) = 1 - (1 - lambda)^batch.
+
+    The action loss averages over the labelled samples of a batch and is 0
+    when there are none (Sec. 4.4), so its expectation is this probability
+    times one sample's expected error, not lambda times it.
+    """
+    return -jnp.expm1(batch * jnp.log1p(-label_rate))
+
+
+def _frob2(m: jax.Array) -> jax.Array:
+    return jnp.sum(jnp.square(m))
+
+
+def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int) -> jax.Array:
+    """E[:func:`lamsim.linear.model.loss`] of one setting, over the data, the
+    augmentation shifts and the label draws of a batch of ``batch`` samples (scalar).
+
+    params: A [d_o, d_o], B [d_o, d_z], C, D [d_z, d_o], E [d_a, d_z] (padded);
+    knobs: one setting's scalars (d_a, d_z select the same masks as the
+    sample loss, so a padded sweep compiles once); env: action_effect X
+    [d_o, d_a], policy_map Pi [d_a, d_o], noise_map Y [d_o, d_b].
+
+    Reconstruction (Prop. 4.1 with the policy of Sec. 4.2 and the shifts of
+    Prop. 4.3), divided by d_o::
+
+        ||(A - I) + B S + chi N X Pi||^2 + (1 - chi)^2 ||N X||^2
+        + sigma_iid^2 ||N||^2 + sigma_exo^2 ||N Y||^2
+        + kappa^2 ||B S||^2 + kappa^2 ||A - I||^2
+
+    Action head (Prop. 4.4), with V = E D X - I and divided by d_a, weighted by
+    :func:`label_weight`::
+
+        ||E S + chi V Pi||^2 + (1 - chi)^2 ||V||^2
+        + sigma_iid^2 ||E D||^2 + sigma_exo^2 ||E D Y||^2 + kappa^2 ||E S||^2
+
+    The only d_o x d_o products are the loading of o (a rank-d_z update of
+    A - I - chi X Pi) and X Pi itself; every other norm is taken through
+    d_z-sized Gram matrices or thin products, batched by source.
+    """
+    a_mask, z_mask = model.masks(knobs, params.E.shape[0], params.C.shape[0])
+    d_o = params.A.shape[0]
+    # Masking C, D (rows), X (columns) and Pi (rows) is what the sample loss's masks on z and a amount to.
+    c = params.C * z_mask[:, None]
+    d = params.D * z_mask[:, None]
+    b = params.B
+    x = env.action_effect * a_mask
+    pi = env.policy_map * a_mask[:, None]
+    y = env.noise_map
+    d_a = x.shape[1]
+    chi, kappa = knobs.chi, knobs.kappa
+
+    s = c + d                                            # [d_z, d_o]
+    d_xy = d @ jnp.concatenate([x, y], axis=1)           # [D X, D Y]  [d_z, d_a + d_b]
+    # M + N T = (A - I - chi X Pi) + B S_chi with S_chi = S + chi D X Pi: X Pi is a constant, so the
+    # backward pass meets d_o x d_o products only through B and S_chi.
+    s_chi = s + chi * d_xy[:, :d_a] @ pi                 # [d_z, d_o]
+    a_minus_i = params.A - jnp.eye(d_o, dtype=params.A.dtype)
+    obs_loading = a_minus_i - chi * (x @ pi) + b @ s_chi
+    n_xy = b @ d_xy - jnp.concatenate([x, y], axis=1)    # [N X, N Y]  [d_o, d_a + d_b]
+    col_weight = jnp.concatenate([jnp.full((d_a,), (1.0 - chi) ** 2), jnp.full((y.shape[1],), knobs.sigma_exo ** 2)])
+    gram_b, gram_d, gram_s = b.T @ b, d @ d.T, s @ s.T   # [d_z, d_z] each
+    # ||N||^2 = ||B D||^2 - 2 tr(B D) + d_o
+    n_frob2 = jnp.sum(gram_b * gram_d) - 2.0 * jnp.sum(b * d.T) + d_o
+    recon = (_frob2(obs_loading) + jnp.sum(col_weight * jnp.sum(jnp.square(n_xy), axis=0))
+             + knobs.sigma_iid ** 2 * n_frob2
+             + kappa ** 2 * (jnp.sum(gram_b * gram_s) + _frob2(a_minus_i))) / d_o
+
+    e = params.E * a_mask[:, None]
+    gram_e = e.T @ e                                     # [d_z, d_z]
+    e_xy = e @ d_xy                                      # [E D X, E D Y]
+    # E S + chi (E D X - I) Pi = E S_chi - chi Pi
+    action_error = (_frob2(e @ s_chi - chi * pi)
+                    + (1.0 - chi) ** 2 * _frob2(e_xy[:, :d_a] - jnp.diag(a_mask))
+                    + knobs.sigma_exo ** 2 * _frob2(e_xy[:, d_a:])
+                    + jnp.sum(gram_e * (knobs.sigma_iid ** 2 * gram_d + kappa ** 2 * gram_s))
+                    ) / knobs.d_a.astype(jnp.float32)
+    return recon + label_weight(knobs.label_rate, batch) * action_error
+
+
+def matmul_flops(d_o: int, d_z: int) -> int:
+    """Matmul FLOPs of one step of one setting (forward and backward), counting
+    the d_o x d_o products only: B S_chi forward, then through B and S_chi
+    backward, 6 d_o^2 d_z (X Pi does not depend on the parameters)."""
+    return 6 * d_o * d_o * d_z
