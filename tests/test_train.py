@@ -120,3 +120,18 @@ def test_padding_a_sweep_does_not_change_a_run():
     alone = _run(base.replace(d_z=2, d_a=2), (), seeds=1)
     for m in ("llo", "loss", "alignment"):
         np.testing.assert_allclose(padded.arrays[m][0, 0], alone.arrays[m], atol=1e-4)
+
+
+def test_a_training_curve_ends_where_training_ends():
+    base = Setting(noise="iid", sigma=0.5, profile="exact", steps=120)
+    axes = (Axis.of("d_z", [4, 8]),)
+    curve = run_sweep(Sweep("curve", base, axes, seeds=2, curve=4))
+    plain = run_sweep(Sweep("plain", base, axes, seeds=2))
+    assert curve.dims == ("d_z", "step", "seed") and list(curve.coords["step"]) == [30, 60, 90, 120]
+    chex.assert_shape(curve.arrays["llo"], (2, 4, 2))
+    chex.assert_trees_all_close(curve.arrays["loss"][:, -1], plain.arrays["loss"], rtol=1e-6)
+    assert np.all(np.diff(curve.arrays["loss"], axis=1) < 0)  # the expected loss falls along the way
+    with pytest.raises(ValueError, match="curve=200 is invalid: must be <= steps=120"):
+        Sweep("c", base, axes, curve=200)
+    with pytest.raises(ValueError, match="different step counts"):
+        Sweep("c", base, (Axis.of("steps", [100, 120]),), curve=2)

@@ -191,19 +191,27 @@ def seed_inputs(shape: GroupShape, seeds: Sequence[int]):
 
 
 def train_settings(shape: GroupShape, settings: Sequence[Setting], inputs: tuple,
-                   on_segment: Optional[Callable[[int], None]] = None):
+                   on_segment: Optional[Callable[[int], None]] = None, checkpoints: Sequence[int] = ()):
     """Train every (seed, setting) of one chunk; ``inputs`` is the group's
     :func:`seed_inputs`, built once for all its chunks. Returns float32 numpy
-    parameters as a dict of arrays [S, K, ...] (padded shapes)."""
+    parameters as a dict of arrays [S, K, ...] (padded shapes); with
+    ``checkpoints`` (step counts, the last at most ``shape.steps``), a list of
+    them, one per checkpoint, for training curves."""
     init, segment = compiled_trainer(shape)
     seeds_arr, env = inputs
     # Settings are split over the devices; every device draws its seeds' shared data.
     knobs = devices.shard_axis(knobs_of(settings), 0)
     state = init(seeds_arr, knobs)
     length = segment_length(shape.steps)
-    for start in range(0, shape.steps, length):
-        state = segment(state, seeds_arr, env, knobs, jnp.int32(start), length)
+    # Segments end at every progress report and every checkpoint (each distinct length compiles once).
+    ends = sorted(set(range(length, shape.steps + 1, length)) | set(checkpoints) | {shape.steps})
+    saved, start = [], 0
+    for end in ends:
+        state = segment(state, seeds_arr, env, knobs, jnp.int32(start), end - start)
         jax.block_until_ready(state)
         if on_segment:
-            on_segment(length)
-    return devices.to_host(state.params)
+            on_segment(end - start)
+        if end in checkpoints:
+            saved.append(devices.to_host(state.params))
+        start = end
+    return saved if checkpoints else devices.to_host(state.params)

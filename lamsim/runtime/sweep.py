@@ -72,16 +72,33 @@ class Sweep:
     seeds: int = 3
     first_seed: int = 0
     ridge: float = DEFAULT_RIDGE
+    curve: int = 0
 
     def __post_init__(self):
         if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
             raise ValueError(f"seeds={self.seeds!r} is invalid: must be an integer >= 1")
         if not (isinstance(self.ridge, (int, float)) and self.ridge >= 0 and math.isfinite(self.ridge)):
             raise ValueError(f"ridge={self.ridge!r} is invalid: must be a finite number >= 0")
+        if isinstance(self.curve, bool) or not isinstance(self.curve, int) or self.curve < 0:
+            raise ValueError(f"curve={self.curve!r} is invalid: must be an integer >= 0 (0: no training curve)")
+        steps = {s.train_steps for _, s in self.settings()}
+        if self.curve and len(steps) > 1:
+            raise ValueError(f"curve={self.curve!r} is invalid: the settings train for different step counts {sorted(steps)}")
+        if self.curve > min(steps):
+            raise ValueError(f"curve={self.curve!r} is invalid: must be <= steps={min(steps)}")
 
     @property
     def shape(self) -> tuple:
-        return tuple(len(a.values) for a in self.axes) + (self.seeds,)
+        curve = (self.curve,) if self.curve else ()
+        return tuple(len(a.values) for a in self.axes) + curve + (self.seeds,)
+
+    def checkpoints(self) -> tuple:
+        """The steps a training curve is evaluated at: ``curve`` of them, evenly
+        spaced, the last one the end of training."""
+        if not self.curve:
+            return ()
+        steps = self.base.replace(**{k: v for a in self.axes for k, v in a.overrides[0].items()}).train_steps
+        return tuple(round(steps * (i + 1) / self.curve) for i in range(self.curve))
 
     def settings(self) -> list:
         """[(grid index, Setting)] over the axes' product (seed excluded)."""
@@ -176,16 +193,21 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
             padded = part + [part[-1]] * (chunk - len(part))
             what = (f"group {g}/{len(plan.groups)} chunk {c + 1}/{group.n_chunks} "
                     f"({len(part)} settings x {len(seeds)} seeds)")
+            checkpoints = sweep.checkpoints()
             params = train_settings(shape, padded, inputs,
-                                    lambda n: progress.advance(n * len(part) * len(seeds), what))
-            for k, trained in enumerate(part):
-                for j, seed in enumerate(seeds):
-                    run = jax.tree.map(lambda p: p[j, k], params)
-                    for index, s in plan.readers[trained]:
-                        for metric, value in evaluate_run(s, run, envs[j], sweep.ridge).items():
-                            arrays[metric][index + (j,)] = value
-    dims = tuple(a.name for a in sweep.axes) + ("seed",)
+                                    lambda n: progress.advance(n * len(part) * len(seeds), what), checkpoints)
+            for t, at_step in enumerate(params if checkpoints else [params]):
+                point = (t,) if checkpoints else ()
+                for k, trained in enumerate(part):
+                    for j, seed in enumerate(seeds):
+                        run = jax.tree.map(lambda p: p[j, k], at_step)
+                        for index, s in plan.readers[trained]:
+                            for metric, value in evaluate_run(s, run, envs[j], sweep.ridge).items():
+                                arrays[metric][index + point + (j,)] = value
+    dims = tuple(a.name for a in sweep.axes) + (("step",) if sweep.curve else ()) + ("seed",)
     coords = {a.name: np.asarray(a.values) for a in sweep.axes}
+    if sweep.curve:
+        coords["step"] = np.asarray(sweep.checkpoints())
     coords["seed"] = np.asarray(seeds)
     meta = {"wall_s": time.perf_counter() - t0, "groups": len(plan.groups), "compiled_programs": len(plan.groups),
             "chunks": sum(g.n_chunks for g in plan.groups), "trained_settings": len(plan.readers),
