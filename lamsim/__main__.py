@@ -1,5 +1,5 @@
-"""Command line: ``python -m lamsim run|bench``. Results go to stdout as JSON;
-progress and logs to stderr."""
+"""Command line: ``python -m lamsim run|sweep|plot|bench``. Results go to stdout as
+JSON (``sweep`` and ``plot`` write files); progress and logs to stderr."""
 from __future__ import annotations
 
 import argparse
@@ -16,31 +16,82 @@ def _finite_or_none(x):
     return None if math.isnan(x) else x
 
 
+def _setting_flags(p: argparse.ArgumentParser) -> None:
+    """The flags that build a :class:`~lamsim.linear.settings.Setting` and its sweep."""
+    p.add_argument("--d-o", type=int, default=128)
+    p.add_argument("--d-a", type=int, default=8)
+    p.add_argument("--d-z", type=int, default=8)
+    p.add_argument("--d-b", type=int, default=8)
+    p.add_argument("--noise", default="none", help="none | iid | exo")
+    p.add_argument("--sigma", type=float, default=0.0, help="noise scale of the chosen kind")
+    p.add_argument("--chi", type=float, default=0.0, help="policy determinism in [0, 1]")
+    p.add_argument("--kappa", type=float, default=0.0, help="augmentation strength |kappa|")
+    p.add_argument("--label-rate", type=float, default=0.0, help="share of labelled samples in [0, 1]")
+    p.add_argument("--latent", default="surrogate", help="true | surrogate")
+    p.add_argument("--profile", default="fast", help="exact | fast | faithful")
+    p.add_argument("--steps", type=int, default=None, help="Adam steps (default: the profile's)")
+    p.add_argument("--seeds", type=int, default=1, help="how many seeds")
+    p.add_argument("--seed", type=int, default=0, help="first seed")
+    p.add_argument("--ridge", type=float, default=None, help="probe ridge delta (default 1e-4; 0 allowed)")
+    p.add_argument("--probe", default="interventional",
+                   help="interventional | policy-fit (probes fitted on the training policy's data, "
+                        "scored on intervened actions)")
+    p.add_argument("--action-target", default="action",
+                   help="action | subspace (the action probe predicts a + X^T eps)")
+
+
+def _sweep_of(args, name: str, axes=(), curve: int = 0):
+    from lamsim.linear.probes import DEFAULT_RIDGE
+    from lamsim.linear.settings import Setting
+    from lamsim.runtime.sweep import Sweep
+
+    setting = Setting(d_o=args.d_o, d_a=args.d_a, d_z=args.d_z, d_b=args.d_b, noise=args.noise, sigma=args.sigma,
+                      chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
+                      profile=args.profile, steps=args.steps, seed=args.seed, probe=args.probe,
+                      action_target=args.action_target)
+    return Sweep(name, setting, tuple(axes), seeds=args.seeds, first_seed=args.seed,
+                 ridge=DEFAULT_RIDGE if args.ridge is None else args.ridge, curve=curve)
+
+
+def _sweep(args) -> dict:
+    from lamsim.explore import check_axes, parse_vary
+    from lamsim.runtime import results
+    from lamsim.runtime.sweep import run_sweep
+
+    axes = [parse_vary(v) for v in args.vary]
+    out = Path(args.out)
+    if out.suffix in (".npz", ".json"):
+        out = out.with_suffix("")
+    sweep = _sweep_of(args, out.name, axes, args.curve)
+    check_axes(sweep.base, axes)
+    result = run_sweep(sweep)
+    config = {"base": sweep.base.to_dict(), "vary": args.vary, "seeds": sweep.seeds, "first_seed": sweep.first_seed,
+              "ridge": sweep.ridge, "curve": sweep.curve}
+    path = results.save(out.parent, out.name, result.arrays, result.dims, result.coords,
+                        {"config": config, **result.meta, "environment": results.environment_info()})
+    return {"npz": str(path), "dims": list(result.dims), "shape": list(result.arrays["llo"].shape),
+            "wall_s": round(result.meta["wall_s"], 3)}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lamsim", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="train and evaluate one setting over seeds; prints JSON")
-    run.add_argument("--d-o", type=int, default=128)
-    run.add_argument("--d-a", type=int, default=8)
-    run.add_argument("--d-z", type=int, default=8)
-    run.add_argument("--d-b", type=int, default=8)
-    run.add_argument("--noise", default="none", help="none | iid | exo")
-    run.add_argument("--sigma", type=float, default=0.0, help="noise scale of the chosen kind")
-    run.add_argument("--chi", type=float, default=0.0, help="policy determinism in [0, 1]")
-    run.add_argument("--kappa", type=float, default=0.0, help="augmentation strength |kappa|")
-    run.add_argument("--label-rate", type=float, default=0.0, help="share of labelled samples in [0, 1]")
-    run.add_argument("--latent", default="surrogate", help="true | surrogate")
-    run.add_argument("--profile", default="fast", help="fast | faithful")
-    run.add_argument("--steps", type=int, default=None, help="Adam steps (default: the profile's)")
-    run.add_argument("--seeds", type=int, default=1, help="how many seeds")
-    run.add_argument("--seed", type=int, default=0, help="first seed")
-    run.add_argument("--ridge", type=float, default=None, help="probe ridge delta (default 1e-4; 0 allowed)")
-    run.add_argument("--probe", default="interventional",
-                     help="interventional | policy-fit (probes fitted on the training policy's data, "
-                          "scored on intervened actions)")
-    run.add_argument("--action-target", default="action",
-                     help="action | subspace (the action probe predicts a + X^T eps)")
-    bench = sub.add_parser("bench", help="training throughput of the vmapped trainer; prints JSON")
+    _setting_flags(run)
+    sweep = sub.add_parser("sweep", help="a sweep over any Setting fields; writes OUT.npz and OUT.json")
+    sweep.add_argument("--vary", action="append", required=True, metavar="FIELD=V1,V2,...|FIELD=START:STOP:STEP",
+                       help="one sweep axis (repeat for more; the dims follow their order, then seed)")
+    _setting_flags(sweep)
+    sweep.add_argument("--curve", type=int, default=0, help="evaluate at this many points during training")
+    sweep.add_argument("--out", required=True, help="results path without suffix (writes OUT.npz, OUT.json)")
+    plot = sub.add_parser("plot", help="draw a metric of a results file against one of its axes; writes a PNG")
+    plot.add_argument("path", help="a results file (X.npz)")
+    plot.add_argument("--x", required=True, help="the axis on the x axis")
+    plot.add_argument("--y", default="llo", help="the metric (default llo)")
+    plot.add_argument("--hue", default=None, help="an axis drawn as one line per value")
+    plot.add_argument("--out", default=None, help="the PNG (default: PATH with .png)")
+    bench = sub.add_parser("bench", help="training throughput of the vmapped trainers, sample-based (fast) and "
+                                         "exact, and their ratio; prints JSON")
     bench.add_argument("--configs", type=int, default=64, help="copies of the standard setting, one seed each")
     bench.add_argument("--steps", type=int, default=None, help="steps per timing (default 1000; suite 500)")
     bench.add_argument("--suite", action="store_true",
@@ -53,16 +104,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> dict:
-    from lamsim.linear.evaluate import DEFAULT_RIDGE
-    from lamsim.linear.settings import Setting
-    from lamsim.runtime.sweep import METRICS, Sweep, run_sweep
+    from lamsim.linear.evaluate import METRICS
+    from lamsim.runtime.sweep import run_sweep
 
-    setting = Setting(d_o=args.d_o, d_a=args.d_a, d_z=args.d_z, d_b=args.d_b, noise=args.noise, sigma=args.sigma,
-                      chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
-                      profile=args.profile, steps=args.steps, seed=args.seed, probe=args.probe,
-                      action_target=args.action_target)
-    sweep = Sweep("run", setting, seeds=args.seeds, first_seed=args.seed,
-                  ridge=DEFAULT_RIDGE if args.ridge is None else args.ridge)
+    sweep = _sweep_of(args, "run")
+    setting = sweep.base
     result = run_sweep(sweep)
     import numpy as np
 
@@ -81,6 +127,12 @@ def main(argv=None) -> int:
     try:
         if args.command == "run":
             out = _run(args)
+        elif args.command == "sweep":
+            out = _sweep(args)
+        elif args.command == "plot":
+            from lamsim.explore import plot
+
+            out = {"png": str(plot(args.path, args.x, args.y, args.hue, args.out))}
         elif args.suite:
             from lamsim import bench
             from lamsim.runtime import results
