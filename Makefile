@@ -38,6 +38,7 @@ draw: $(STAMP)
 	$(PY) -m figures.fig3 --results $(RESULTS)
 	$(PY) -m figures.fig4 --results $(RESULTS)
 	$(PY) -m figures.table1 --results $(RESULTS)
+	$(PY) -m figures.dynamics --results $(RESULTS)
 
 check: $(STAMP)
 	$(PY) -m experiments.claims --results $(RESULTS)

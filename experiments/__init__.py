@@ -6,10 +6,14 @@ not installed as a package (it would collide with other projects' top-level
 """
 PANELS = ("fig3_left", "fig3_middle", "fig3_right", "fig4_left", "fig4_middle", "fig4_right")
 TABLES = ("table1",)
+#: Beyond the paper: training curves (experiments/dynamics.py).
+DYNAMICS = ("dynamics_chi", "dynamics_kappa")
 #: What ``all`` (and ``make figures``) runs.
-NAMES = PANELS + TABLES
+NAMES = PANELS + TABLES + DYNAMICS
 #: Also runnable by name: the profile check behind row P of ``make check``.
 CHECKS = ("profile_check",)
+#: Where a name's declaration lives when it is not ``experiments.NAME.EXPERIMENT``.
+_DECLARED = {"dynamics_chi": ("dynamics", "CHI"), "dynamics_kappa": ("dynamics", "KAPPA")}
 
 
 def experiment(name: str):
@@ -18,4 +22,5 @@ def experiment(name: str):
 
     if name not in NAMES + CHECKS:
         raise ValueError(f"experiment={name!r} is invalid: must be one of {', '.join(NAMES + CHECKS)} or all")
-    return importlib.import_module(f"experiments.{name}").EXPERIMENT
+    module, attribute = _DECLARED.get(name, (name, "EXPERIMENT"))
+    return getattr(importlib.import_module(f"experiments.{module}"), attribute)

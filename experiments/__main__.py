@@ -16,7 +16,7 @@ import json
 import sys
 import time
 
-from experiments import CHECKS, NAMES, PANELS, experiment
+from experiments import CHECKS, NAMES, TABLES, experiment
 from experiments.runner import DEFAULT_PROFILE, DEFAULT_SEEDS, run_experiment
 from lamsim.runtime.devices import use_all_host_cores
 
@@ -26,7 +26,7 @@ def run(name: str, profile: str = DEFAULT_PROFILE, seeds=None, quick: bool = Fal
     """Run one experiment by name; returns the written npz path. ``seeds``
     applies to the panels, ``table_seeds`` to Table 1 (None: each one's default)."""
     exp = experiment(name)
-    return run_experiment(exp, profile=profile, seeds=seeds if name in PANELS else table_seeds, quick=quick,
+    return run_experiment(exp, profile=profile, seeds=table_seeds if name in TABLES else seeds, quick=quick,
                           steps=steps, force=force, out=out)
 
 
@@ -43,7 +43,7 @@ def dry_run(names, args) -> dict:
     plans = {}
     for name in names:
         exp = experiment(name)
-        seeds = args.seeds if name in PANELS else args.table_seeds
+        seeds = args.table_seeds if name in TABLES else args.seeds
         plans[name] = exp.plan(profile=args.profile, seeds=exp.default_seeds if seeds is None else seeds,
                                quick=args.quick, steps=args.steps, **machine)
     total = sum(p["config_steps"] for p in plans.values())
