@@ -120,7 +120,7 @@ WRONG = [
     ("P", "profile_check", "llo", lambda a: a - 0.05 * np.outer(np.arange(9) == 1, [0, 0, 1])[..., None]),  # 2.0 v 1.96:
     # within 0.05, but the faithful run misses C2's 1.97 where the fast one makes it
 ]
-SPECS = {spec.id: spec for spec in claims.CLAIMS}
+BY_ID = {spec.id: spec for spec in claims.CLAIMS}
 
 
 @pytest.mark.parametrize("spec", claims.CLAIMS, ids=lambda s: s.id)
@@ -134,7 +134,7 @@ def test_true_results_pass(good, spec):
                                                                    enumerate(WRONG)])
 def test_wrong_results_fail(good, claim_id, name, metric, how):
     found = {**good, name: doctored(good[name], metric, how)}
-    claim = claims.judge(SPECS[claim_id], found)
+    claim = claims.judge(BY_ID[claim_id], found)
     assert claim.verdict == "FAIL", claim
     assert not claim.reason  # it was measured, and a check said no
 
@@ -148,13 +148,13 @@ def test_profile_check_reports_both_profiles(good):
 
 def test_missing_results_and_coordinates_are_named_failures(good):
     found = {**good, "table1": claims.Missing("table1 is missing and could not be produced: no module")}
-    c8 = claims.judge(SPECS["C8"], found)
+    c8 = claims.judge(BY_ID["C8"], found)
     assert c8.verdict == "FAIL" and "could not be produced" in c8.reason
-    skipped = claims.judge(SPECS["C8"], {**good, "table1": claims.Missing("skipped in quick mode", skipped=True)})
+    skipped = claims.judge(BY_ID["C8"], {**good, "table1": claims.Missing("skipped in quick mode", skipped=True)})
     assert skipped.verdict == "SKIP"
     no_d_z_8 = panel({"sigma": [0.5, 2.0], "d_z": [4, 16]}, llo=lambda c: 1.0, nmse_noise=lambda c: 0.0,
                      nmse_action=lambda c: 0.0)
-    c4 = claims.judge(SPECS["C4"], {**good, "fig3_right": no_d_z_8})
+    c4 = claims.judge(BY_ID["C4"], {**good, "fig3_right": no_d_z_8})
     assert c4.verdict == "FAIL" and "d_z=8 is not a coordinate" in c4.reason
 
 
