@@ -174,6 +174,21 @@ def test_expected_loss_is_a_scalar_that_vmaps_over_settings():
     chex.assert_shape(one[0], ())
 
 
+@pytest.mark.parametrize("flag, setting", [
+    ("iid", BASE.replace(noise="exo", sigma=1.0, chi=0.3, kappa=0.2, label_rate=0.1)),
+    ("exo", BASE.replace(noise="iid", sigma=0.5, chi=0.3, kappa=0.2, label_rate=0.1)),
+    ("augment", BASE.replace(noise="exo", sigma=1.0, chi=0.3, label_rate=0.1)),
+    ("labels", BASE.replace(noise="iid", sigma=0.5, chi=0.3, kappa=0.2)),
+])
+def test_leaving_out_a_source_the_setting_does_not_use_changes_nothing(flag, setting):
+    env = world.environment(0, D_O, D_A, D_B)
+    params = _params(jax.random.key(1))
+    knobs = jax.tree.map(lambda v: v[0], knobs_of([setting]))
+    full = jax.value_and_grad(exact.expected_loss)(params, knobs, env, 128)
+    without = jax.value_and_grad(functools.partial(exact.expected_loss, **{flag: False}))(params, knobs, env, 128)
+    chex.assert_trees_all_close(without, full, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.slow
 def test_exact_profile_reaches_the_pca_floor():
     r = run_sweep(Sweep("exact", Setting(noise="exo", sigma=1.0, profile="exact", steps=EXACT_TEST_STEPS),

@@ -36,14 +36,18 @@ def _frob2(m: jax.Array) -> jax.Array:
     return jnp.sum(jnp.square(m))
 
 
-def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int) -> jax.Array:
+def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
+                  iid: bool = True, exo: bool = True, augment: bool = True, labels: bool = True) -> jax.Array:
     """E[:func:`lamsim.linear.model.loss`] of one setting, over the data, the
     augmentation shifts and the label draws of a batch of ``batch`` samples (scalar).
 
     params: A [d_o, d_o], B [d_o, d_z], C, D [d_z, d_o], E [d_a, d_z] (padded);
     knobs: one setting's scalars (d_a, d_z select the same masks as the
     sample loss, so a padded sweep compiles once); env: action_effect X
-    [d_o, d_a], policy_map Pi [d_a, d_o], noise_map Y [d_o, d_b].
+    [d_o, d_a], policy_map Pi [d_a, d_o], noise_map Y [d_o, d_b]. The static
+    flags leave out the terms of sources a group never draws, as
+    :func:`lamsim.linear.world.raw_batch` leaves out their streams; a term
+    whose knob is 0 contributes 0 either way.
 
     Reconstruction (Prop. 4.1 with the policy of Sec. 4.2 and the shifts of
     Prop. 4.3), divided by d_o::
@@ -60,7 +64,7 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int) ->
 
     The only d_o x d_o products are the loading of o (a rank-d_z update of
     A - I - chi X Pi) and X Pi itself; every other norm is taken through
-    d_z-sized Gram matrices or thin products, batched by source.
+    d_z-sized Gram matrices or thin products.
     """
     a_mask, z_mask = model.masks(knobs, params.E.shape[0], params.C.shape[0])
     d_o = params.A.shape[0]
@@ -70,36 +74,48 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int) ->
     b = params.B
     x = env.action_effect * a_mask
     pi = env.policy_map * a_mask[:, None]
-    y = env.noise_map
     d_a = x.shape[1]
-    chi, kappa = knobs.chi, knobs.kappa
+    chi, kappa, sigma_iid, sigma_exo = knobs.chi, knobs.kappa, knobs.sigma_iid, knobs.sigma_exo
 
     s = c + d                                            # [d_z, d_o]
-    d_xy = d @ jnp.concatenate([x, y], axis=1)           # [D X, D Y]  [d_z, d_a + d_b]
+    # The thin maps the latent meets: X (the action), and Y (other agents) when they move o'.
+    thin = jnp.concatenate([x, env.noise_map], axis=1) if exo else x
+    d_thin = d @ thin                                    # [D X, D Y]  [d_z, d_a + d_b]
     # M + N T = (A - I - chi X Pi) + B S_chi with S_chi = S + chi D X Pi: X Pi is a constant, so the
     # backward pass meets d_o x d_o products only through B and S_chi.
-    s_chi = s + chi * d_xy[:, :d_a] @ pi                 # [d_z, d_o]
+    s_chi = s + chi * d_thin[:, :d_a] @ pi               # [d_z, d_o]
     a_minus_i = params.A - jnp.eye(d_o, dtype=params.A.dtype)
     obs_loading = a_minus_i - chi * (x @ pi) + b @ s_chi
-    n_xy = b @ d_xy - jnp.concatenate([x, y], axis=1)    # [N X, N Y]  [d_o, d_a + d_b]
-    col_weight = jnp.concatenate([jnp.full((d_a,), (1.0 - chi) ** 2), jnp.full((y.shape[1],), knobs.sigma_exo ** 2)])
-    gram_b, gram_d, gram_s = b.T @ b, d @ d.T, s @ s.T   # [d_z, d_z] each
-    # ||N||^2 = ||B D||^2 - 2 tr(B D) + d_o
-    n_frob2 = jnp.sum(gram_b * gram_d) - 2.0 * jnp.sum(b * d.T) + d_o
-    recon = (_frob2(obs_loading) + jnp.sum(col_weight * jnp.sum(jnp.square(n_xy), axis=0))
-             + knobs.sigma_iid ** 2 * n_frob2
-             + kappa ** 2 * (jnp.sum(gram_b * gram_s) + _frob2(a_minus_i))) / d_o
+    n_thin = jnp.sum(jnp.square(b @ d_thin - thin), axis=0)   # column norms of [N X, N Y]
+    recon = _frob2(obs_loading) + (1.0 - chi) ** 2 * jnp.sum(n_thin[:d_a])
+    if exo:
+        recon += sigma_exo ** 2 * jnp.sum(n_thin[d_a:])
+    if iid or augment:
+        gram_b = b.T @ b                                 # [d_z, d_z]
+    if iid:
+        gram_d = d @ d.T
+        # ||N||^2 = ||B D||^2 - 2 tr(B D) + d_o
+        recon += sigma_iid ** 2 * (jnp.sum(gram_b * gram_d) - 2.0 * jnp.sum(b * d.T) + d_o)
+    if augment:
+        gram_s = s @ s.T
+        recon += kappa ** 2 * (jnp.sum(gram_b * gram_s) + _frob2(a_minus_i))
+    total = recon / d_o
+    if not labels:
+        return total
 
     e = params.E * a_mask[:, None]
-    gram_e = e.T @ e                                     # [d_z, d_z]
-    e_xy = e @ d_xy                                      # [E D X, E D Y]
+    e_thin = e @ d_thin                                  # [E D X, E D Y]
     # E S + chi (E D X - I) Pi = E S_chi - chi Pi
-    action_error = (_frob2(e @ s_chi - chi * pi)
-                    + (1.0 - chi) ** 2 * _frob2(e_xy[:, :d_a] - jnp.diag(a_mask))
-                    + knobs.sigma_exo ** 2 * _frob2(e_xy[:, d_a:])
-                    + jnp.sum(gram_e * (knobs.sigma_iid ** 2 * gram_d + kappa ** 2 * gram_s))
-                    ) / knobs.d_a.astype(jnp.float32)
-    return recon + label_weight(knobs.label_rate, batch) * action_error
+    action = _frob2(e @ s_chi - chi * pi) + (1.0 - chi) ** 2 * _frob2(e_thin[:, :d_a] - jnp.diag(a_mask))
+    if exo:
+        action += sigma_exo ** 2 * _frob2(e_thin[:, d_a:])
+    if iid or augment:
+        gram_e = e.T @ e                                 # [d_z, d_z]
+    if iid:
+        action += sigma_iid ** 2 * jnp.sum(gram_e * gram_d)
+    if augment:
+        action += kappa ** 2 * jnp.sum(gram_e * gram_s)
+    return total + label_weight(knobs.label_rate, batch) * action / knobs.d_a.astype(jnp.float32)
 
 
 def matmul_flops(d_o: int, d_z: int) -> int:

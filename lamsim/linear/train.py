@@ -114,7 +114,9 @@ def make_trainer(shape: GroupShape):
         return jax.vmap(update_one, in_axes=(0, None, 0, None))(state, src, knobs, action_effect)
 
     def exact_one(state, knobs, env):
-        return apply(state, jax.grad(exact.expected_loss)(state.params, knobs, env, shape.batch))
+        grads = jax.grad(exact.expected_loss)(state.params, knobs, env, shape.batch, iid=shape.iid, exo=shape.exo,
+                                              augment=shape.augment, labels=shape.labels)
+        return apply(state, grads)
 
     def exact_seed(state, knobs, env):
         return jax.vmap(exact_one, in_axes=(0, 0, None))(state, knobs, env)
