@@ -2,7 +2,9 @@
 
 ``bench``: N copies of the standard setting (d_o 128, d_a 8, d_z 8, iid sigma
 0.5, batch 128), each its own seed (its own data: nothing shared), trained by
-one compiled scan, sharded over the local devices.
+one compiled scan, sharded over the local devices; timed once with the
+sample-based trainer (``fast``: a fresh batch per step) and once with the
+``exact`` one (the closed-form expected loss), in the same process.
 
 ``suite``: on one machine, in one run: the vmapped trainer on 1, 16, 64 and 256
 settings of one seed (iid sigma spread over [0.1, 1.5]: common random numbers,
@@ -19,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lamsim.linear import world
+from lamsim.linear import exact, world
 from lamsim.linear.model import matmul_flops
 from lamsim.linear.settings import Setting
 from lamsim.linear.train import group_shape, knobs_of, make_trainer
@@ -67,15 +69,24 @@ def peak_memory_gib() -> float:
 
 
 def bench(configs: int = 64, steps: int = 1000, setting: Setting = STANDARD, repeats: int = 2) -> dict:
-    """Throughput of ``configs`` independent seeds of ``setting`` (best of ``repeats``)."""
+    """Throughput of ``configs`` independent seeds of ``setting`` (best of ``repeats``)
+    under both trainers, ``sample`` (the ``fast`` profile: a batch of
+    ``setting.batch`` per step) and ``exact``, and ``exact_over_sample``, the
+    ratio of their config-steps/s."""
     divisible = configs % jax.device_count() == 0
-    compile_s, best = _time_training([setting], list(range(configs)), steps, repeats, shard=divisible)
-    rate = configs * steps / best
-    return {
-        "configs": configs, "steps": steps, "config_steps_per_s": round(rate, 1),
-        "compile_s": round(compile_s, 3), "run_s": round(best, 3),
-        "gflops": round(rate * matmul_flops(setting.batch, setting.d_o, setting.d_z) / 1e9, 2), **_machine(),
-    }
+    flops = {"fast": matmul_flops(setting.batch, setting.d_o, setting.d_z),
+             "exact": exact.matmul_flops(setting.d_o, setting.d_z)}
+    reports = {}
+    for trainer, profile in (("sample", "fast"), ("exact", "exact")):
+        compile_s, best = _time_training([setting.replace(profile=profile)], list(range(configs)), steps, repeats,
+                                         shard=divisible)
+        rate = configs * steps / best
+        reports[trainer] = {"profile": profile, "config_steps_per_s": round(rate, 1), "compile_s": round(compile_s, 3),
+                            "run_s": round(best, 6), "gflops": round(rate * flops[profile] / 1e9, 2)}
+    setting_fields = {k: v for k, v in setting.to_dict().items() if k not in ("profile", "steps")}
+    ratio = reports["exact"]["config_steps_per_s"] / reports["sample"]["config_steps_per_s"]
+    return {"configs": configs, "steps": steps, "setting": setting_fields, **reports,
+            "exact_over_sample": round(ratio, 2), **_machine()}
 
 
 def sweep_settings(n: int, d_o: int = 128) -> list:

@@ -57,8 +57,20 @@ def test_bad_input_is_a_clear_error(args, words):
     assert out.returncode == 2 and words in out.stderr and out.stdout == ""
 
 
+@pytest.mark.slow
 def test_bench_reports_throughput():
-    out = _cli("bench", "--configs", "4", "--steps", "20")
+    out = _cli("bench", "--configs", "4", "--steps", "200")
+    assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert {"config_steps_per_s", "compile_s", "gflops", "device", "jax_version"} <= set(doc)
-    assert doc["config_steps_per_s"] > 0
+    assert {"sample", "exact", "exact_over_sample", "device", "jax_version"} <= set(doc)
+    assert (doc["configs"], doc["steps"]) == (4, 200)
+    rates = {}
+    for trainer, profile in (("sample", "fast"), ("exact", "exact")):
+        t = doc[trainer]
+        assert t["profile"] == profile and t["compile_s"] > 0 and t["gflops"] > 0
+        # The rate is the timed work over the timed seconds, not a number made up elsewhere.
+        assert t["config_steps_per_s"] == pytest.approx(4 * 200 / t["run_s"], rel=1e-3)
+        rates[trainer] = t["config_steps_per_s"]
+    assert doc["exact_over_sample"] == pytest.approx(rates["exact"] / rates["sample"], abs=0.006)
+    # No batch to draw or push through A: the exact step must be the cheaper one.
+    assert rates["exact"] > rates["sample"]
