@@ -29,14 +29,8 @@ from lamsim.runtime.sweep import Axis, Sweep, describe_plan, plan_sweep, run_swe
 
 #: Adam steps of every linear panel at every profile: the one table.
 #: ``faithful`` follows the paper's released scripts (10,000 steps for Figure 3,
-#: 40,000 for Figure 4, at 1e-3); ``fast`` was measured to reach the same
-#: verdicts (docs/design.md says why Fig 3 right and Fig 4 right need more).
-#: ``exact`` (no gradient noise) was measured per panel, 3 seeds, full grids: Fig 3
-#: left and middle end within 0.3% of the PCA floor at 500 steps; Fig 3 right's
-#: near-tied cuts need 1,000 (0.7%); Fig 4 left at 1,000 sits as close to the
-#: theory as ``fast`` at 4,000; augmentation is the slow part of Fig 4 middle
-#: (true-latent LLO at |kappa| 0.1: 1.72 at 500 steps, 1.988 at 1,000, 2.000 at
-#: 1,500) and of Fig 4 right without labels (sigma_exo 2, d_z 8: 0.09 at 500, 0.05 at 1,000).
+#: 40,000 for Figure 4, at 1e-3); ``fast`` and ``exact`` were measured to reach
+#: the same verdicts (docs/method.md, Sec. 9.2, has the measurements).
 STEPS = {
     "fig3_left": {"exact": 500, "fast": 4000, "faithful": 10000},
     "fig3_middle": {"exact": 500, "fast": 4000, "faithful": 10000},
@@ -48,7 +42,7 @@ STEPS = {
     "dynamics_chi": {"faithful": 4000},
     "dynamics_kappa": {"faithful": 4000},
 }
-DEFAULT_PROFILE = "fast"
+DEFAULT_PROFILE = "exact"
 DEFAULT_SEEDS = 3
 
 

@@ -28,7 +28,7 @@ def _setting_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kappa", type=float, default=0.0, help="augmentation strength |kappa|")
     p.add_argument("--label-rate", type=float, default=0.0, help="share of labelled samples in [0, 1]")
     p.add_argument("--latent", default="surrogate", help="true | surrogate")
-    p.add_argument("--profile", default="fast", help="exact | fast | faithful")
+    p.add_argument("--profile", default="exact", help="exact (default) | fast | faithful")
     p.add_argument("--steps", type=int, default=None, help="Adam steps (default: the profile's)")
     p.add_argument("--seeds", type=int, default=1, help="how many seeds")
     p.add_argument("--seed", type=int, default=0, help="first seed")

@@ -92,7 +92,7 @@ def test_settings_of_one_seed_train_on_the_same_batches():
     from lamsim.linear.evaluate import evaluate_run
     from lamsim.linear.world import environment_f64
 
-    base = Setting(noise="iid", d_z=4, steps=5)
+    base = Setting(noise="iid", d_z=4, steps=5, profile="fast")
     swept = _run(base, (Axis.of("sigma", [0.2, 0.6]),), seeds=1)
     env = environment_f64(0, base.d_o, base.d_a, base.d_b)
     data_key = train._keys(0)[1]

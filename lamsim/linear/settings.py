@@ -61,7 +61,7 @@ class Setting:
     kappa: float = 0.0
     label_rate: float = 0.0
     latent: str = "surrogate"
-    profile: str = "fast"
+    profile: str = "exact"
     steps: Optional[int] = None
     batch: int = 128
     seed: int = 0
