@@ -107,24 +107,38 @@ def noise_of(s: Setting, env: dict) -> Noise:
     return Noise(s.noise, s.sigma, env["noise_map"] if s.noise == "exo" else None)
 
 
-def evaluate_run(s: Setting, params: dict, env: dict, ridge: float) -> dict:
-    """Every metric of one trained run, the LLO terms and the theory's under
-    ``s.probe`` and ``s.action_target``. params: padded float32 arrays of one
-    (seed, setting); env: the seed's padded float64 environment."""
-    params = params._asdict()
-    params = {"A": params["A"], "B": params["B"][:, :s.d_z], "C": params["C"][:s.d_z], "D": params["D"][:s.d_z]}
-    env = {"action_effect": env["action_effect"][:, :s.d_a], "policy_map": env["policy_map"][:s.d_a],
-           "noise_map": env["noise_map"]}
+def _unpadded_env(s: Setting, env: dict) -> dict:
+    return {"action_effect": env["action_effect"][:, :s.d_a], "policy_map": env["policy_map"][:s.d_a],
+            "noise_map": env["noise_map"]}
+
+
+def theory_metrics(s: Setting, env: dict, ridge: float) -> dict:
+    """The metrics of ``s`` that do not depend on training: the PCA floor and
+    the PCA-optimal latent's terms under ``s.probe`` and ``s.action_target``
+    (NaN with labels, whose head changes the objective). env: the seed's
+    padded float64 environment."""
+    env = _unpadded_env(s, env)
     noise = noise_of(s, env)
-    ev = evaluate(params, env, s.chi, noise, s.latent, ridge, s.probe, s.action_target)
     theo = theory.optimal_latent_terms(env, s.chi, noise, s.d_z, ridge, s.probe, s.action_target)
     if s.label_rate > 0:
-        # The action head changes the objective: PCA's optimum is no longer the target.
         theo = theo._make([math.nan] * 4)
+    return {"pca_floor": theory.pca_floor(env, s.chi, noise, s.d_z), "theory_llo": theo.llo,
+            "theory_nmse_action": theo.nmse_action, "theory_nmse_noise": theo.nmse_noise,
+            "theory_nmse_obs": theo.nmse_obs}
+
+
+def evaluate_run(s: Setting, params: dict, env: dict, ridge: float, theory_part: dict = None) -> dict:
+    """Every metric of one trained run, the LLO terms and the theory's under
+    ``s.probe`` and ``s.action_target``. params: padded float32 arrays of one
+    (seed, setting); env: the seed's padded float64 environment; theory_part:
+    :func:`theory_metrics` of the same setting and seed, if already computed."""
+    params = params._asdict()
+    params = {"A": params["A"], "B": params["B"][:, :s.d_z], "C": params["C"][:s.d_z], "D": params["D"][:s.d_z]}
+    unpadded = _unpadded_env(s, env)
+    ev = evaluate(params, unpadded, s.chi, noise_of(s, unpadded), s.latent, ridge, s.probe, s.action_target)
     return {
         "llo": ev.terms.llo, "nmse_action": ev.terms.nmse_action, "nmse_noise": ev.terms.nmse_noise,
-        "nmse_obs": ev.terms.nmse_obs, "llo_ridge0": ev.terms_ridge0.llo, "loss": ev.loss, "pca_floor": theory.pca_floor(env, s.chi, noise, s.d_z),
-        "theory_llo": theo.llo, "theory_nmse_action": theo.nmse_action, "theory_nmse_noise": theo.nmse_noise,
-        "theory_nmse_obs": theo.nmse_obs, "alignment": ev.alignment, "a_minus_i": ev.a_minus_i,
-        "c_plus_d": ev.c_plus_d, "dy_ratio": ev.dy_ratio,
+        "nmse_obs": ev.terms.nmse_obs, "llo_ridge0": ev.terms_ridge0.llo, "loss": ev.loss,
+        "alignment": ev.alignment, "a_minus_i": ev.a_minus_i, "c_plus_d": ev.c_plus_d, "dy_ratio": ev.dy_ratio,
+        **(theory_metrics(s, env, ridge) if theory_part is None else theory_part),
     }

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamsim.linear import world
-from lamsim.linear.evaluate import METRICS, evaluate_run
+from lamsim.linear.evaluate import METRICS, evaluate_run, theory_metrics
 from lamsim.linear.probes import DEFAULT_RIDGE
 from lamsim.linear.settings import Setting
 from lamsim.linear.train import GroupShape, bytes_per_run, group_key, group_shape, seed_inputs, train_settings
@@ -196,13 +196,17 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
             checkpoints = sweep.checkpoints()
             params = train_settings(shape, padded, inputs,
                                     lambda n: progress.advance(n * len(part) * len(seeds), what), checkpoints)
+            # The theory does not depend on training: once per (setting, seed), not per checkpoint.
+            theory = {(index, j): theory_metrics(s, envs[j], sweep.ridge)
+                      for trained in part for index, s in plan.readers[trained] for j in range(len(seeds))}
             for t, at_step in enumerate(params if checkpoints else [params]):
                 point = (t,) if checkpoints else ()
                 for k, trained in enumerate(part):
                     for j, seed in enumerate(seeds):
                         run = jax.tree.map(lambda p: p[j, k], at_step)
                         for index, s in plan.readers[trained]:
-                            for metric, value in evaluate_run(s, run, envs[j], sweep.ridge).items():
+                            for metric, value in evaluate_run(s, run, envs[j], sweep.ridge,
+                                                              theory[index, j]).items():
                                 arrays[metric][index + point + (j,)] = value
     dims = tuple(a.name for a in sweep.axes) + (("step",) if sweep.curve else ()) + ("seed",)
     coords = {a.name: np.asarray(a.values) for a in sweep.axes}
