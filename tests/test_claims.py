@@ -37,6 +37,29 @@ def _floor(d_a, d_z, extra=0.0):
     return (max(d_a - d_z, 0) + extra) / 128
 
 
+TABLE1_PAPER = {"no_noise": (0.624, np.nan), "low_noise": (0.781, 0.739), "high_noise": (1.046, 0.607),
+                "correlated_policy": (1.997, 0.599), "augmentation": (0.415, 0.898),
+                "action_prediction": (0.295, 0.986)}
+
+
+def _table1(seeds=5) -> Results:
+    """Table 1 at the paper's means, each seed off by its own +-0.03 (different per setting),
+    so the paired differences have a spread (they are judged per seed)."""
+    settings = list(TABLE1_PAPER)
+    spread = 0.03 * np.random.default_rng(0).uniform(-1, 1, (len(settings), seeds))
+    arrays = {m: np.asarray([[TABLE1_PAPER[s][i]] * seeds for s in settings]) + spread
+              for i, m in enumerate(("controllable_loss", "stochastic_loss"))}
+    return Results(arrays, ("setting", "seed"), {"setting": np.asarray(settings), "seed": np.arange(seeds)}, {})
+
+
+def _unresolved(a):
+    """Augmentation's controllable loss 0.01 below the default's on average, but
+    with a seed-to-seed spread of 0.1: 0 < mean(d) < 2 s.e."""
+    out = a.copy()
+    out[4] = a[1] - 0.01 + 0.1 * np.array([1, -1, 1, -1, 0])
+    return out
+
+
 @pytest.fixture(scope="module")
 def good():
     """Results as the theory says a trained linear LAM gives them (d_a = d_b = 8 where fixed)."""
@@ -75,10 +98,7 @@ def good():
                     **{m: (lambda v: lambda c: v[kappas.index(c["kappa"])])(v) for m, v in aug.items()})
     right4 = panel({"sigma": [2.0], "d_z": [8], "label_rate": [0.0, 0.01, 0.05, 0.1]},
                    llo=lambda c: 1.9 if c["label_rate"] else 0.05, dy_ratio=lambda c: 0.1 if c["label_rate"] else 0.9)
-    paper = {"no_noise": (0.624, np.nan), "low_noise": (0.781, 0.739), "high_noise": (1.046, 0.607),
-             "correlated_policy": (1.997, 0.599), "augmentation": (0.415, 0.898), "action_prediction": (0.295, 0.986)}
-    table = panel({"setting": list(paper)}, seeds=2, controllable_loss=lambda c: paper[c["setting"]][0],
-                  stochastic_loss=lambda c: paper[c["setting"]][1])
+    table = _table1()
     llo_case = dict(zip([c.name for c in claims.PROFILE_CASES], [1.5, 2.0, 1.79, 0.05, 1.0, 0.5, 2.0, 2.0, 1.9]))
     profile = panel({"case": list(llo_case), "profile": list(claims.PROFILES)}, seeds=1,
                     llo=lambda c: llo_case[c["case"]] + (0.01 if c["profile"] == "faithful" else 0.0),
@@ -116,6 +136,7 @@ WRONG = [
     ("C7", "fig4_right", "llo", lambda a: a - 1.8 * (np.arange(4) == 2)[None, None, :, None]),  # 5% labels fail
     ("C8", "table1", "controllable_loss", _flip(0)),                   # orderings reversed
     ("C8", "table1", "stochastic_loss", lambda a: a[[0, 1, 2, 3, 1, 5]]),  # augmentation no better on noise
+    ("C8", "table1", "controllable_loss", _unresolved),                # augmentation better, but not resolved
     ("P", "profile_check", "llo", lambda a: a + np.array([0.0, 0.0, 0.1])[None, :, None]),  # faithful 0.1 off
     ("P", "profile_check", "llo", lambda a: a - 0.05 * np.outer(np.arange(9) == 1, [0, 0, 1])[..., None]),  # 2.0 v 1.96:
     # within 0.05, but the faithful run misses C2's 1.97 where the fast one makes it
@@ -137,6 +158,26 @@ def test_wrong_results_fail(good, claim_id, name, metric, how):
     claim = claims.judge(BY_ID[claim_id], found)
     assert claim.verdict == "FAIL", claim
     assert not claim.reason  # it was measured, and a check said no
+
+
+def test_table1_orderings_are_paired_differences_with_three_verdicts(good):
+    checks = claims.nonlinear_lam(good["table1"])
+    assert len(checks) == 9 and all(k.holds and k.measured.startswith("holds: d = ") for k in checks)
+    # Per seed: the spread of the paired differences, not of each setting, sets the s.e.
+    table = good["table1"]
+    low, aug = table.arrays["controllable_loss"][1], table.arrays["controllable_loss"][4]
+    d = low - aug
+    want = f"d = {d.mean():.3f} ± {d.std(ddof=1) / np.sqrt(5):.3f} (5 seeds)"
+    assert [k.measured for k in checks if k.quantity.startswith("controllable: augmentation")] == [f"holds: {want}"]
+    verdicts = {}
+    for name, how in (("not resolved", _unresolved), ("FAIL", np.negative)):
+        doctored_checks = claims.nonlinear_lam(doctored(table, "controllable_loss", how))
+        verdicts[name] = [k.measured.split(":")[0] for k in doctored_checks if not k.holds]
+        assert all(k.holds == k.measured.startswith("holds") for k in doctored_checks)
+    assert verdicts["not resolved"] == ["not resolved"]
+    assert set(verdicts["FAIL"]) == {"FAIL"} and len(verdicts["FAIL"]) == 5  # the five controllable orderings
+    one_seed = claims.nonlinear_lam(_table1(seeds=1))
+    assert all(k.measured.startswith("not resolved") and not k.holds for k in one_seed)
 
 
 def test_profile_check_reports_both_profiles(good):
