@@ -32,9 +32,9 @@ from lamsim.runtime.sweep import Axis, Sweep, describe_plan, plan_sweep, run_swe
 #: 40,000 for Figure 4, at 1e-3); ``fast`` and ``exact`` were measured to reach
 #: the same verdicts (docs/method.md, Sec. 9.2, has the measurements).
 STEPS = {
-    "fig3_left": {"exact": 500, "fast": 4000, "faithful": 10000},
-    "fig3_middle": {"exact": 500, "fast": 4000, "faithful": 10000},
-    "fig3_right": {"exact": 1000, "fast": 6000, "faithful": 10000},
+    "fig3_left": {"exact": 400, "fast": 4000, "faithful": 10000},
+    "fig3_middle": {"exact": 400, "fast": 4000, "faithful": 10000},
+    "fig3_right": {"exact": 1500, "fast": 6000, "faithful": 10000},
     "fig4_left": {"exact": 2000, "fast": 4000, "faithful": 40000},
     "fig4_middle": {"exact": 1500, "fast": 4000, "faithful": 40000},
     "fig4_right": {"exact": 1000, "fast": 8000, "faithful": 40000},
