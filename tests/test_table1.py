@@ -119,11 +119,13 @@ def test_augmentation_shares_one_shift_per_model_and_is_off_by_default():
     assert 0.4 < np.mean(s_idm == s_fdm) < 0.6
 
 
+@pytest.mark.slow
 def test_vq_shapes_straight_through_and_label_loss():
     config = gs.Config(width=4, latent_dim=3)
     model = nw.LAM(config)
     batch = jax.jit(gt.train_batch, static_argnums=2)(jax.random.key(5), _knobs(label_rate=0.5), 16)
-    params = jax.jit(model.init)(jax.random.key(6), batch.idm_o, batch.idm_o_next, batch.fdm_o)
+    params = jax.jit(model.init).lower(jax.random.key(6), batch.idm_o, batch.idm_o_next, batch.fdm_o).compile(
+        compiler_options=gt.INIT_COMPILER_OPTIONS)(jax.random.key(6), batch.idm_o, batch.idm_o_next, batch.fdm_o)
     prediction, vq = jax.jit(model.apply)(params, batch.idm_o, batch.idm_o_next, batch.fdm_o)
     assert prediction.shape == (16, 4, 4) and nw.codebook_of(params).shape == (5, 3)
     assert vq.z_e.shape == vq.z_q.shape == vq.code.shape == (16, 3) and vq.index.shape == (16,)
@@ -145,19 +147,38 @@ def test_vq_shapes_straight_through_and_label_loss():
     assert float(loss_terms(params, model, no_labels)[1][0]["label"]) == 0
 
 
-def test_dead_codes_restart_to_encoder_outputs_except_with_labels():
+def test_dead_codes_restart_to_encoder_outputs_except_with_labels_or_when_off():
     config = gs.Config(latent_dim=2)
     params = {"params": {"vq": {"codebook": jnp.zeros((5, 2))}}}
     z_e = jnp.arange(16.0).reshape(8, 2) + 100
     vq = nw.VQOutput(z_e, z_e, jnp.zeros(8, jnp.int32), z_e)
     usage = jnp.asarray([0.9, 0.2, 0.2, 0.2, 0.05])
-    new, new_usage = gt.restart_dead_codes(jax.random.key(7), params, usage, vq, config, jnp.float32(0))
+    pick = jnp.asarray([7, 6, 5, 4, 3])
+    new, new_usage = gt.restart_dead_codes(pick, params, usage, vq, config, jnp.float32(0))
     codebook = np.asarray(nw.codebook_of(new))
     assert np.all(codebook[:4] == 0)  # code 0 picked, codes 1-3 above the threshold
-    assert any(np.array_equal(codebook[4], row) for row in np.asarray(z_e))
+    np.testing.assert_array_equal(codebook[4], np.asarray(z_e)[3])  # code 4 takes its picked sample
     assert float(new_usage[4]) == pytest.approx(0.2)
-    kept, _ = gt.restart_dead_codes(jax.random.key(7), params, usage, vq, config, jnp.float32(0.01))
+    kept, _ = gt.restart_dead_codes(pick, params, usage, vq, config, jnp.float32(0.01))
     assert np.all(np.asarray(nw.codebook_of(kept)) == 0)
+    off, off_usage = gt.restart_dead_codes(pick, params, usage, vq, gs.Config(latent_dim=2, restarts=False),
+                                           jnp.float32(0))
+    assert np.all(np.asarray(nw.codebook_of(off)) == 0)
+    # The EMA is still kept: code 0 took the whole batch.
+    np.testing.assert_allclose(off_usage, 0.99 * usage + 0.01 * np.eye(5)[0], rtol=1e-6)
+
+
+def test_random_words_give_uniform_fields():
+    # Every value of `below` covers the same number of top-24-bit patterns (to within one).
+    words = jnp.arange(2 ** 16, dtype=jnp.uint32) << 16
+    for n in (5, 12, 32):
+        counts = np.bincount(np.asarray(gw.below(words, n)), minlength=n)
+        assert len(counts) == n and counts.max() - counts.min() <= 1
+    u = np.asarray(gw.uniform(jnp.asarray([0, 0xFF, 0x80000000, 0xFFFFFFFF], jnp.uint32)))
+    np.testing.assert_array_equal(u, [0.0, 0.0, 0.5, 1 - 2.0 ** -24])
+    np.testing.assert_array_equal(gw.low_bit(jnp.asarray([0b101], jnp.uint32), 2), [1])
+    with pytest.raises(ValueError, match="n=300"):
+        gw.below(words, 300)
 
 
 def test_settings_are_validated_once_with_a_clear_error():
@@ -167,6 +188,8 @@ def test_settings_are_validated_once_with_a_clear_error():
         gs.GridSetting(augment=1)
     with pytest.raises(ValueError, match="codes=4 is invalid"):
         gs.Config(codes=4)
+    with pytest.raises(ValueError, match="restarts=0 is invalid"):
+        gs.Config(restarts=0)
 
 
 @pytest.mark.slow
@@ -202,24 +225,104 @@ def test_smoke_run_writes_the_table_and_the_report(tmp_path):
     stamp = path.stat().st_mtime_ns
     assert run() == path and path.stat().st_mtime_ns == stamp
 
+    for name in table1.METRICS:
+        chex.assert_shape(table.arrays[name], (6, 2))
+    # The conditional normaliser differs from the total one by one factor across settings on rows 0-2.
+    ratio = table.arrays["controllable_loss_cond"] / table.arrays["controllable_loss"]
+    np.testing.assert_allclose(ratio, ratio[0, 0], rtol=1e-5)
+    assert 1.1 < ratio[0, 0] < 1.2  # (11/12) / 0.8 = 1.146, up to the evaluation set's sampling
+
     md = report.main(str(tmp_path))
-    assert "| Low noise (default) |" in md.read_text() and "orderings hold" in md.read_text()
+    text = md.read_text()
+    assert "| Low noise (default) |" in text and "Of 9 orderings:" in text and "cond. var" in text
+    assert "Without dead-code restarts" not in text
     assert (tmp_path / "figures/table1.png").stat().st_size > 0 and (tmp_path / "figures/table1.pdf").exists()
+
+    # The no-restart variant is stored under its own names, and the report shows it beside the default.
+    path = run_experiment(table1.NORESTART, seeds=2, steps=300, out=tmp_path)
+    assert path.name == "table1_norestart.npz" and (tmp_path / "table1_norestart_codes.npz").exists()
+    assert results.load(path).meta["config"]["model"]["restarts"] is False
+    assert "Without dead-code restarts (2 seeds" in report.main(str(tmp_path)).read_text()
 
 
 def test_wrapping_convolutions_commute_with_column_shifts_and_zero_padded_ones_see_the_edges():
     from lamsim.gridworld.networks import Conv3x3
     from lamsim.gridworld.settings import Config
 
-    frames = jax.random.normal(jax.random.key(0), (3, 4, 4, 2))
+    rng = np.random.default_rng(0)
+    frames = jnp.asarray(rng.normal(size=(3, 4, 4, 2)), jnp.float32)
+    params = {"params": {"kernel": jnp.asarray(rng.normal(size=(3, 3, 2, 5)), jnp.float32), "bias": jnp.zeros(5)}}
     shift = jnp.asarray([1, -1, 2])
-    roll = jax.vmap(lambda f, s: jnp.roll(f, s, axis=1))
+    roll = jax.jit(jax.vmap(lambda f, s: jnp.roll(f, s, axis=1)))
     for wrap in (True, False):
         conv = Conv3x3(5, wrap)
-        params = conv.init(jax.random.key(1), frames)
-        shifted_then_conv = conv.apply(params, roll(frames, shift))
-        conv_then_shifted = roll(conv.apply(params, frames), shift)
+        apply = jax.jit(conv.apply)
+        shifted_then_conv = apply(params, roll(frames, shift))
+        conv_then_shifted = roll(apply(params, frames), shift)
         equal = np.allclose(shifted_then_conv, conv_then_shifted, atol=1e-5)
         assert equal == wrap
     # The defaults: the IDM sees absolute columns, the FDM draws moves alike in every column.
     assert (Config().idm_wrap, Config().fdm_wrap) == (False, True)
+
+
+def _lax_conv(x, kernel, wrap):
+    """The reference: XLA's convolution (a cross-correlation) of x [B, H, W, C]
+    with rows zero padded and columns wrapped around (or zero padded)."""
+    if wrap:
+        x = jnp.concatenate([x[:, :, -1:], x, x[:, :, :1]], axis=2)
+    padding = ((1, 1), (0, 0)) if wrap else ((1, 1), (1, 1))
+    return jax.lax.conv_general_dilated(x, kernel, (1, 1), padding, dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+
+@pytest.mark.parametrize("wrap", [True, False])
+@pytest.mark.parametrize("shape", [(4, 4, 2, 8), (4, 4, 8, 8), (2, 2, 8, 16)])
+def test_conv3x3_matches_xla_convolution_and_a_flipped_kernel_does_not(shape, wrap):
+    h, w, c, f = shape
+    rng = np.random.default_rng(0)  # numpy draws: jax.random would compile anew for every shape
+    x = jnp.asarray(rng.normal(size=(3, h, w, c)), jnp.float32)
+    kernel = jnp.asarray(rng.normal(size=(3, 3, c, f)), jnp.float32)
+    conv = nw.Conv3x3(f, wrap)
+    params = {"params": {"kernel": kernel, "bias": jnp.arange(f, dtype=jnp.float32)}}
+    assert jax.tree.map(jnp.shape, params) == jax.tree.map(jnp.shape, jax.eval_shape(conv.init, jax.random.key(1), x))
+    got = jax.jit(conv.apply)(params, x)
+    reference = jax.jit(_lax_conv, static_argnums=2)
+    np.testing.assert_allclose(got, reference(x, kernel, wrap) + jnp.arange(f), atol=1e-5)
+    # A convolution that flipped its kernel (true convolution) would be another model.
+    flipped = reference(x, kernel[::-1, ::-1], wrap) + jnp.arange(f)
+    assert not np.allclose(got, flipped, atol=1e-3)
+    # The dense tap matrices of the whole grid give the same map.
+    dense = jnp.einsum("kpq,kcf->qcpf", nw._tap_matrices(h, w, wrap), kernel.reshape(9, c, f))
+    np.testing.assert_allclose(got, (x.reshape(3, -1) @ dense.reshape(h * w * c, h * w * f)).reshape(3, h, w, f)
+                               + jnp.arange(f), atol=1e-5)
+
+
+def test_conditional_normaliser_scores_the_conditional_mean_1_and_the_snake_2():
+    from lamsim.gridworld.evaluate import normalised_losses
+
+    @jax.jit
+    def scores(intensity):
+        data = gw.evaluation_set(jax.random.key(8), 8192, intensity)
+        expected = gw.conditional_mean(data.agent, intensity, jnp.float32(0.0))
+        snake = gw.render(gw.move(data.agent, gw.snake_action(data.agent)), expected[:, 3])
+        return expected, {name: normalised_losses(guess, data, intensity)
+                          for name, guess in (("mean", expected), ("snake", snake), ("perfect", data.o_next))}
+
+    expected, got = scores(jnp.float32(2.0))
+    # Uniform policy: 1/5 on each of the five next cells, the noise row at intensity / 2.
+    np.testing.assert_allclose(expected[:, :3].sum(axis=(1, 2)), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(np.sort(np.asarray(expected[0, :3]).ravel())[-5:], 0.2, rtol=1e-6)
+    np.testing.assert_allclose(expected[:, 3], 1.0)
+    # Predicting E[o' | o] leaves exactly the conditional variance: 0.8 per sample on
+    # rows 0-2 (0.8^2 + 4 * 0.2^2) and intensity^2 on row 3.
+    assert float(got["mean"]["controllable_loss_cond"]) == pytest.approx(1.0, abs=1e-6)
+    assert float(got["mean"]["stochastic_loss_cond"]) == pytest.approx(1.0, abs=1e-6)
+    # The total variance of rows 0-2 is 11/12 per sample: the same error reads 0.8 / (11/12).
+    assert float(got["mean"]["controllable_loss"]) == pytest.approx(0.8 / (11 / 12), abs=0.01)
+    assert float(got["mean"]["stochastic_loss"]) == pytest.approx(1.0, abs=0.01)
+    # Always predicting the snake's move: wrong 4 times in 5, each error costs 2 -> 1.6 / 0.8.
+    assert float(got["snake"]["controllable_loss_cond"]) == pytest.approx(2.0, abs=0.03)
+    assert all(float(v) == 0 for v in got["perfect"].values())
+    # Without noise the noise row has no variance to normalise by.
+    _, silent = scores(jnp.float32(0.0))
+    assert np.isnan(float(silent["mean"]["stochastic_loss_cond"])) and np.isnan(float(silent["mean"]["stochastic_loss"]))
+    assert float(silent["mean"]["controllable_loss_cond"]) == pytest.approx(1.0, abs=1e-6)

@@ -64,10 +64,11 @@ class Config:
     commitment: weight of the commitment loss ||z_e - sg(code)||^2.
     label_weight: weight of the label loss ||z_e - sg(code[action])||^2.
     usage_decay, dead_usage: EMA of each code's batch share and the share
-    below which a code is re-initialised (see the module docstring).
+    below which a code is re-initialised (see lamsim/gridworld/train.py).
+    restarts: whether dead codes are re-initialised at all (never with labels).
     idm_wrap, fdm_wrap: whether the IDM's / FDM's convolutions wrap around
-    the columns (else they zero pad them, like common CNNs). See the module
-    docstring for why the IDM zero pads and the FDM wraps.
+    the columns (else they zero pad them, like common CNNs); docs/design.md
+    says why the IDM zero pads and the FDM wraps.
     """
 
     steps: int = 16000
@@ -80,6 +81,7 @@ class Config:
     label_weight: float = 1.0
     usage_decay: float = 0.99
     dead_usage: float = 0.1
+    restarts: bool = True
     eval_size: int = 4096
     idm_wrap: bool = False
     fdm_wrap: bool = True
@@ -95,6 +97,11 @@ class Config:
             _check_number(name, getattr(self, name), 0.0)
         _check_number("usage_decay", self.usage_decay, 0.0, 1.0)
         _check_number("dead_usage", self.dead_usage, 0.0, 1.0 / self.codes)
+        if self.batch > 256:
+            _fail("batch", self.batch, "must be <= 256 (a restarted code's sample index is drawn from 24 random bits)")
+        for name in ("restarts", "idm_wrap", "fdm_wrap"):
+            if not isinstance(getattr(self, name), bool):
+                _fail(name, getattr(self, name), "must be True or False")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

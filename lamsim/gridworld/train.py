@@ -10,7 +10,8 @@ and its share is reset to 1/codes so it has time to attract samples before
 being judged again. A code kept alive by a sliver of the data is restarted
 too: this also breaks up lopsided partitions such as "how many noise cells are
 lit" (shares 1:4:6:4:1 out of 16). Runs with labels never restart: every code
-is the target of its action's labelled samples.
+is the target of its action's labelled samples. ``Config.restarts = False``
+switches restarts off in every run (the usage EMA is still kept).
 
 1% action prediction. Code k belongs to action k. For labelled samples the
 loss adds ||z_e - sg(codebook[action])||^2 (averaged over the labelled samples
@@ -21,6 +22,13 @@ numbers (:class:`Knobs`: noise intensity, policy correlation, augmentation
 on/off as 0/1, label rate), so every setting and seed shares one compiled
 ``lax.scan``. Runs of one seed share their parameter initialisation and their
 data keys (common random numbers).
+
+Randomness per update: one ``jax.random.bits`` draw per run of
+``TRAIN_WORDS * batch + codes`` words from the run's data key folded with the
+step: words 0-2 of each sample give the transition
+(:func:`~lamsim.gridworld.world.sample_from_words`), word 3 its label draw
+(top 24 bits) and its two augmentation shifts (bits 0 and 1), and the last
+``codes`` words the batch samples a restarted code may take.
 """
 from __future__ import annotations
 
@@ -57,22 +65,33 @@ class TrainState(NamedTuple):
     usage: jax.Array
 
 
-def train_batch(key: jax.Array, knobs: Knobs, batch: int) -> TrainBatch:
-    """A fresh batch under one run's knobs (scalars).
+#: Random uint32 words per training sample: the transition's, then one for its label and shifts.
+TRAIN_WORDS = gridworld.WORDS + 1
 
-    Augmentation: one shift shared by the IDM's o and o', an independent one
-    shared by the FDM's o and its target o'; ``augment`` = 0 makes both 0.
+
+def batch_from_words(words: jax.Array, knobs: Knobs) -> TrainBatch:
+    """A batch under one run's knobs (scalars) from uniform uint32 words [TRAIN_WORDS, B].
+
+    Augmentation: one shift shared by the IDM's o and o' (bit 0 of word 3), an
+    independent one shared by the FDM's o and its target o' (bit 1);
+    ``augment`` = 0 makes both 0. A sample is labelled when the top 24 bits of
+    word 3, as a float in [0, 1), fall below ``label_rate``.
     """
-    k_data, k_idm, k_fdm, k_label = jax.random.split(key, 4)
-    t = gridworld.sample(k_data, batch, knobs.noise_intensity, knobs.correlation)
+    t = gridworld.sample_from_words(words[:gridworld.WORDS], knobs.noise_intensity, knobs.correlation)
+    extra = words[gridworld.WORDS]
     on = knobs.augment.astype(jnp.int32)
-    s_idm = on * gridworld.random_shifts(k_idm, batch)
-    s_fdm = on * gridworld.random_shifts(k_fdm, batch)
+    s_idm = on * gridworld.shifts_from_words(extra, 0)
+    s_fdm = on * gridworld.shifts_from_words(extra, 1)
     return TrainBatch(
         idm_o=gridworld.shift_columns(t.o, s_idm), idm_o_next=gridworld.shift_columns(t.o_next, s_idm),
         fdm_o=gridworld.shift_columns(t.o, s_fdm), target=gridworld.shift_columns(t.o_next, s_fdm),
-        action=t.action, labelled=jax.random.uniform(k_label, (batch,)) < knobs.label_rate,
+        action=t.action, labelled=gridworld.uniform(extra) < knobs.label_rate,
     )
+
+
+def train_batch(key: jax.Array, knobs: Knobs, batch: int) -> TrainBatch:
+    """A fresh batch of ``batch`` samples under one run's knobs, from one draw of ``key``."""
+    return batch_from_words(jax.random.bits(key, (TRAIN_WORDS, batch), jnp.uint32), knobs)
 
 
 def loss_terms(params, model: LAM, batch: TrainBatch) -> tuple[jax.Array, tuple[dict, VQOutput]]:
@@ -97,20 +116,27 @@ def loss_terms(params, model: LAM, batch: TrainBatch) -> tuple[jax.Array, tuple[
     return total, (terms, vq)
 
 
-def restart_dead_codes(key, params, usage, vq: VQOutput, config: Config, label_rate: jax.Array):
+def restart_dead_codes(pick, params, usage, vq: VQOutput, config: Config, label_rate: jax.Array):
     """Update the usage EMA [codes] from this batch's assignments and
-    re-initialise dead codes to random encoder outputs of the batch.
+    re-initialise dead codes to random encoder outputs of the batch: code k
+    to sample ``pick[k]`` (int [codes], drawn uniformly from the batch).
 
     Not with labels (label_rate > 0, a scalar): there every code is the
     target of its action's labelled samples, and moving it would throw that
     anchor away (in trials, restarts kept 1 seed in 3 from using its labels).
+    Never when ``config.restarts`` is False (the EMA is still updated).
     """
     share = jnp.mean(jax.nn.one_hot(vq.index, config.codes), axis=0)
     usage = config.usage_decay * usage + (1 - config.usage_decay) * share
+    if not config.restarts:
+        return params, usage
     dead = (usage < config.dead_usage) & (label_rate == 0)
-    fresh = vq.z_e[jax.random.randint(key, (config.codes,), 0, vq.z_e.shape[0])]
-    codebook = jnp.where(dead[:, None], fresh, codebook_of(params))
+    codebook = jnp.where(dead[:, None], vq.z_e[pick], codebook_of(params))
     return _with_codebook(params, codebook), jnp.where(dead, 1.0 / config.codes, usage)
+
+
+#: XLA options for compiling the initialisation (see :func:`train_runs`).
+INIT_COMPILER_OPTIONS = {"xla_backend_optimization_level": 0}
 
 
 def _run_keys(seed: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -135,19 +161,23 @@ def make_trainer(config: Config):
         params = model.init(_run_keys(seed)[0], blank, blank, blank)
         return TrainState(params, opt.init(params), jnp.full((config.codes,), 1.0 / config.codes, jnp.float32))
 
-    def step_one(state: TrainState, seed, knobs: Knobs, step):
-        key = jax.random.fold_in(_run_keys(seed)[1], step)
-        k_batch, k_restart = jax.random.split(key)
-        batch = train_batch(k_batch, knobs, config.batch)
+    n_words = TRAIN_WORDS * config.batch
+
+    def step_one(state: TrainState, data_key, knobs: Knobs, step):
+        words = jax.random.bits(jax.random.fold_in(data_key, step), (n_words + config.codes,), jnp.uint32)
+        batch = batch_from_words(words[:n_words].reshape(TRAIN_WORDS, config.batch), knobs)
         grads, (terms, vq) = jax.grad(loss_terms, has_aux=True)(state.params, model, batch)
         updates, opt_state = opt.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
-        params, usage = restart_dead_codes(k_restart, params, state.usage, vq, config, knobs.label_rate)
+        pick = gridworld.below(words[n_words:], config.batch)
+        params, usage = restart_dead_codes(pick, params, state.usage, vq, config, knobs.label_rate)
         return TrainState(params, opt_state, usage), terms
 
     def segment(state, seeds, knobs, start, length):
+        data_keys = jax.vmap(lambda seed: _run_keys(seed)[1])(seeds)
+
         def body(state, step):
-            return jax.vmap(step_one, in_axes=(0, 0, 0, None))(state, seeds, knobs, step)
+            return jax.vmap(step_one, in_axes=(0, 0, 0, None))(state, data_keys, knobs, step)
 
         state, terms = jax.lax.scan(body, state, start + jnp.arange(length))
         return state, jax.tree.map(lambda x: x[-1], terms)
@@ -168,7 +198,10 @@ def train_runs(config: Config, settings: Sequence[GridSetting], seeds: Sequence[
     knobs = knobs_of([s for s in settings for _ in seeds])
     init, segment = make_trainer(config)
     segment = jax.jit(segment, static_argnums=4, donate_argnums=0)
-    state = jax.jit(init)(run_seeds)
+    # Initialisation runs once and is all random draws (flax draws every
+    # parameter with its own Threefry), which XLA:CPU's optimising backend takes
+    # tens of seconds to compile; unoptimised it compiles in a few.
+    state = jax.jit(init).lower(run_seeds).compile(compiler_options=INIT_COMPILER_OPTIONS)(run_seeds)
     # Split the runs over the host's devices (one per core) when they divide
     # evenly; the whole state too, so that every segment sees one input layout
     # (init leaves seed-independent leaves replicated) and compiles once.

@@ -12,6 +12,14 @@ Transitions are drawn i.i.d.: the agent's cell uniformly over the 12 cells
 doubly stochastic), an action from the policy, the next cell from the move.
 Every function takes its numbers (noise intensity, policy correlation) as
 arrays, so a batch of settings can be vmapped through one compiled program.
+
+Randomness. A batch is drawn from one block of uniform 32-bit words (one
+``jax.random.bits`` call, :data:`WORDS` words per transition), cut into fields:
+an integer in [0, n) is ``floor(n * top24 / 2^24)`` of a word's top 24 bits
+(uniform up to n / 2^24), a probability compares a word's top 24 bits as a
+float in [0, 1), and single bits are read off a word's low 8 bits, which the
+top 24 never touch. One draw replaces the many small key splits and draws of
+``jax.random.randint``/``bernoulli``, which dominated the cost of sampling.
 """
 from __future__ import annotations
 
@@ -90,29 +98,78 @@ def snake_action(agent: jax.Array) -> jax.Array:
     return jnp.asarray(SNAKE_ACTIONS)[agent[:, 0], agent[:, 1]]
 
 
-def policy(key: jax.Array, agent: jax.Array, correlation: jax.Array) -> jax.Array:
+#: Random 32-bit words per transition (see :func:`sample_from_words`).
+WORDS = 3
+
+
+def below(words: jax.Array, n: int) -> jax.Array:
+    """Integers in [0, n) (int32, n <= 256) from uniform uint32 words:
+    ``floor(n * top24 / 2^24)``, each value with probability 1/n to within n / 2^24."""
+    if not 1 <= n <= 256:
+        raise ValueError(f"n={n!r} is invalid: must lie in [1, 256]")
+    return (((words >> 8) * jnp.uint32(n)) >> 24).astype(jnp.int32)
+
+
+def uniform(words: jax.Array) -> jax.Array:
+    """Floats in [0, 1) (float32, exact multiples of 2^-24) from the top 24 bits of uint32 words."""
+    return (words >> 8).astype(jnp.float32) * jnp.float32(2.0 ** -24)
+
+
+def low_bit(words: jax.Array, bit: int) -> jax.Array:
+    """Bit ``bit`` (0-7, below the top 24) of uint32 words, as int32 0/1."""
+    if not 0 <= bit < 8:
+        raise ValueError(f"bit={bit!r} is invalid: must lie in [0, 7]")
+    return ((words >> bit) & 1).astype(jnp.int32)
+
+
+def policy(follow_words: jax.Array, uniform_words: jax.Array, agent: jax.Array, correlation: jax.Array) -> jax.Array:
     """Actions [B] for agents [B, 2]: the snake action with probability
-    ``correlation`` (scalar; 0 gives the uniform policy), else uniform over all 5."""
-    k_follow, k_uniform = jax.random.split(key)
-    follow = jax.random.uniform(k_follow, agent.shape[:1]) < correlation
-    uniform = jax.random.randint(k_uniform, agent.shape[:1], 0, N_ACTIONS)
-    return jnp.where(follow, snake_action(agent), uniform)
+    ``correlation`` (scalar; 0 gives the uniform policy), else uniform over all
+    5. follow_words, uniform_words: uint32 [B] (top 24 bits read)."""
+    follow = uniform(follow_words) < correlation
+    return jnp.where(follow, snake_action(agent), below(uniform_words, N_ACTIONS))
+
+
+def sample_from_words(words: jax.Array, noise_intensity: jax.Array, correlation: jax.Array) -> Transitions:
+    """Transitions from uniform uint32 words [WORDS, B]; noise_intensity, correlation: scalars.
+
+    Word 0: the agent's cell (top 24 bits) and the noise bits of o and o'
+    (its low 8 bits, 4 per frame); word 1: whether the policy follows the snake
+    (top 24 bits); word 2: the uniform action (top 24 bits). The low 8 bits of
+    words 1 and 2 are unused. The noise bits are read before scaling, so the
+    same words give the same agents, actions and noise pattern at every
+    intensity (common random numbers).
+    """
+    batch = words.shape[1]
+    cell = below(words[0], CELLS)
+    agent = jnp.stack([cell // SIZE, cell % SIZE], axis=1)
+    action = policy(words[1], words[2], agent, correlation)
+    agent_next = move(agent, action)
+    bits = jnp.stack([low_bit(words[0], b) for b in range(2 * SIZE)], axis=1).reshape(batch, 2, SIZE)
+    noise = noise_intensity * bits.astype(jnp.float32)
+    return Transitions(render(agent, noise[:, 0]), render(agent_next, noise[:, 1]), action, agent, agent_next)
 
 
 def sample(key: jax.Array, batch: int, noise_intensity: jax.Array, correlation: jax.Array) -> Transitions:
-    """``batch`` i.i.d. transitions. noise_intensity, correlation: scalars.
+    """``batch`` i.i.d. transitions from one draw of ``key`` (see :func:`sample_from_words`)."""
+    return sample_from_words(jax.random.bits(key, (WORDS, batch), jnp.uint32), noise_intensity, correlation)
 
-    The noise bits are drawn before scaling, so one key gives the same agents,
-    actions and noise pattern at every intensity (common random numbers).
+
+def conditional_mean(agent: jax.Array, noise_intensity: jax.Array, correlation: jax.Array) -> jax.Array:
+    """E[o' | o] [B, 4, 4] for agents [B, 2], exactly from the dynamics.
+
+    Rows 0-2: the policy's probability of each action, times the frame it
+    moves the agent to (uniform policy: 1/5 on each of the five distinct next
+    cells; correlated: ``correlation`` more on the snake's). Row 3: the noise
+    is drawn afresh, so every cell has its mean ``noise_intensity / 2``.
     """
-    k_agent, k_policy, k_noise = jax.random.split(key, 3)
-    cell = jax.random.randint(k_agent, (batch,), 0, CELLS)
-    agent = jnp.stack([cell // SIZE, cell % SIZE], axis=1)
-    action = policy(k_policy, agent, correlation)
-    agent_next = move(agent, action)
-    bits = jax.random.bernoulli(k_noise, 0.5, (2, batch, SIZE)).astype(jnp.float32)
-    noise = noise_intensity * bits
-    return Transitions(render(agent, noise[0]), render(agent_next, noise[1]), action, agent, agent_next)
+    snake = jax.nn.one_hot(snake_action(agent), N_ACTIONS)
+    probs = correlation * snake + (1 - correlation) / N_ACTIONS
+    top = sum(probs[:, a, None, None] * render(move(agent, jnp.full(agent.shape[:1], a)),
+                                               jnp.zeros((agent.shape[0], SIZE)))[:, :AGENT_ROWS]
+              for a in range(N_ACTIONS))
+    noise = jnp.full((agent.shape[0], 1, SIZE), 0.5 * noise_intensity, jnp.float32)
+    return jnp.concatenate([top, noise], axis=1)
 
 
 def evaluation_set(key: jax.Array, n: int, noise_intensity: jax.Array) -> Transitions:
@@ -128,6 +185,11 @@ def shift_columns(frames: jax.Array, shift: jax.Array) -> jax.Array:
     return jnp.take_along_axis(frames, cols[:, None, :], axis=2)
 
 
+def shifts_from_words(words: jax.Array, bit: int) -> jax.Array:
+    """Shifts [B] int32 from bit ``bit`` (0-7) of uint32 words [B]: -1 (left) or +1 (right), 1/2 each."""
+    return 2 * low_bit(words, bit) - 1
+
+
 def random_shifts(key: jax.Array, batch: int) -> jax.Array:
     """Shifts [B] int32, each -1 (left) or +1 (right) with probability 1/2."""
-    return 2 * jax.random.bernoulli(key, 0.5, (batch,)).astype(jnp.int32) - 1
+    return shifts_from_words(jax.random.bits(key, (batch,), jnp.uint32), 0)
