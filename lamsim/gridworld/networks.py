@@ -73,20 +73,7 @@ class Conv3x3(nn.Module):
         b, h, w, c = x.shape
         kernel = self.param("kernel", nn.initializers.lecun_normal(), (3, 3, c, self.features))
         bias = self.param("bias", nn.initializers.zeros, (self.features,))
-        import os
-        if os.environ.get("LAMSIM_BUILD", "einsum") == "einsum":
-            matrix = jnp.einsum("jpq,ijcf->iqcpf", _column_taps(w, self.wrap), kernel).reshape(3 * w * c, w * self.features)
-        else:
-            taps = _column_taps(w, self.wrap)
-            zero = jnp.zeros((3, c, self.features), kernel.dtype)
-            def block(q, p):
-                out = zero
-                for j in range(3):
-                    if taps[j, p, q]:
-                        out = kernel[:, j] if out is zero else out + kernel[:, j]
-                return out
-            matrix = jnp.stack([jnp.stack([block(q, p) for p in range(w)], axis=2) for q in range(w)], axis=1)
-            matrix = matrix.reshape(3 * w * c, w * self.features)
+        matrix = jnp.einsum("jpq,ijcf->iqcpf", _column_taps(w, self.wrap), kernel).reshape(3 * w * c, w * self.features)
         rows = jnp.pad(x.reshape(b, h, w * c), ((0, 0), (1, 1), (0, 0)))
         window = jnp.concatenate([rows[:, i:i + h] for i in range(3)], axis=-1)
         return (window @ matrix).reshape(b, h, w, self.features) + bias
