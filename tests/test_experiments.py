@@ -11,8 +11,8 @@ from lamsim.runtime.results import select
 SMOKE_STEPS = 300
 
 DIMS = {
-    "fig3_left": ("d_a", "d_z", "seed"), "fig3_middle": ("sigma", "d_z", "seed"),
-    "fig3_right": ("sigma", "d_z", "seed"), "fig4_left": ("chi", "d_z", "noise", "seed"),
+    "fig3_left": ("d_a", "d_z", "seed"), "fig3_middle": ("sigma", "d_z", "action_target", "seed"),
+    "fig3_right": ("sigma", "d_z", "seed"), "fig4_left": ("chi", "d_z", "noise", "probe", "seed"),
     "fig4_middle": ("kappa", "sigma", "seed"), "fig4_right": ("sigma", "d_z", "label_rate", "seed"),
 }
 
@@ -45,12 +45,16 @@ def test_theory_numbers(quick):
     middle = load(quick / "fig3_middle")
     s = list(middle.coords["sigma"]).index(0.5)
     d = list(middle.coords["d_z"]).index(8)
-    np.testing.assert_allclose(middle.arrays["theory_nmse_action"][s, d], 0.25 / 1.25, atol=1e-3)
+    t = list(middle.coords["action_target"]).index("action")
+    np.testing.assert_allclose(middle.arrays["theory_nmse_action"][s, d, t], 0.25 / 1.25, atol=1e-3)
+    # The subspace target: d_z 8 >= d_a, and iid noise leaves the action subspace recoverable exactly.
+    u = list(middle.coords["action_target"]).index("subspace")
+    np.testing.assert_allclose(middle.arrays["theory_nmse_action"][s, d, u], 0.0, atol=1e-6)
     right = load(quick / "fig3_right")
     at = select(right, "theory_llo", sigma=2.0, d_z=16)[0]
     np.testing.assert_allclose(at, 1.0, atol=1e-3)  # sigma_exo 2, d_z 16: both the action and the noise
     fig4_left = load(quick / "fig4_left")
-    np.testing.assert_allclose(fig4_left.arrays["theory_llo"][0, 0, 0], 2.0, atol=1e-6)  # chi 0, no noise
+    np.testing.assert_allclose(fig4_left.arrays["theory_llo"][0, 0, 0], 2.0, atol=1e-6)  # chi 0, no noise, both probes
     middle4 = load(quick / "fig4_middle")
     np.testing.assert_allclose(middle4.arrays["theory_llo"], 2.0, atol=1e-6)
     fig4_right = load(quick / "fig4_right")
