@@ -31,6 +31,7 @@ def test_run_without_other_agents_reports_null_dy_ratio():
     assert doc["mean"]["dy_ratio"] is None and doc["per_seed"]["dy_ratio"] == [None]
 
 
+@pytest.mark.slow
 def test_run_echoes_the_probe_protocol():
     """--probe and --action-target reach the evaluation and the settings echo."""
     args = ("run", "--noise", "iid", "--sigma", "0.5", "--chi", "0.5", "--steps", "50")
@@ -52,9 +53,16 @@ def test_run_echoes_the_probe_protocol():
     (["--probe", "policy"], "probe='policy' is invalid: must be one of interventional, policy-fit"),
     (["--action-target", "q"], "action_target='q' is invalid: must be one of action, subspace"),
 ])
-def test_bad_input_is_a_clear_error(args, words):
-    out = _cli("run", *args)
-    assert out.returncode == 2 and words in out.stderr and out.stdout == ""
+def test_bad_input_is_a_clear_error(args, words, capsys):
+    """In process (the same ``main`` the command line runs): exit status 2, the words on stderr, nothing on stdout."""
+    from lamsim.__main__ import main
+
+    try:
+        code = main(["run", *args])
+    except SystemExit as stop:  # argparse's own errors (a choice outside its list)
+        code = stop.code
+    out = capsys.readouterr()
+    assert code == 2 and words in out.err and out.out == ""
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from lamsim.linear import world as data
 
@@ -36,6 +37,7 @@ def test_stream_uniform_range_and_mean():
     assert abs(u.mean() - 0.5) < 5 * np.sqrt(1 / 12 / u.size)
 
 
+@pytest.mark.slow
 def test_padded_streams_and_environment_keep_their_prefix():
     key = jax.random.key(7)
     narrow = data.stream_normal_columns(key, 32, 3)
@@ -58,6 +60,7 @@ def test_environment_is_orthonormal_and_seeded():
     assert np.sum((env["action_effect"].T @ env["noise_map"]) ** 2) / 8 < 0.25
 
 
+@pytest.mark.slow
 def test_raw_batch_skips_unused_streams():
     raw = data.raw_batch(jax.random.key(0), 16, 32, 4, 2, iid=False, exo=True, augment=False, labels=True)
     assert raw.iid is None and raw.shift_idm is None and raw.shift_fdm is None

@@ -80,6 +80,7 @@ def _noise(kind, sigma, env):
     return Noise(kind, sigma, env["noise_map"] if kind == "exo" else None)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chi", [0.0, 0.6])
 @pytest.mark.parametrize("kind, sigma", [("none", 0.0), ("iid", 0.7), ("exo", 1.5)])
 def test_closed_form_matches_sampled_least_squares(kind, sigma, chi):

@@ -184,6 +184,7 @@ def test_expected_loss_is_a_scalar_that_vmaps_over_settings():
     ("augment", BASE.replace(noise="exo", sigma=1.0, chi=0.3, label_rate=0.1)),
     ("labels", BASE.replace(noise="iid", sigma=0.5, chi=0.3, kappa=0.2)),
 ])
+@pytest.mark.slow
 def test_leaving_out_a_source_the_setting_does_not_use_changes_nothing(flag, setting):
     env = world.environment(0, D_O, D_A, D_B)
     params = _params(1)

@@ -43,6 +43,7 @@ def test_augmentation_removes_the_observation_from_the_true_latent():
     assert np.all(a_minus_i[0] > 0.5)
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers():
     base = Setting(noise="iid", steps=300)
     axes = (Axis.of("sigma", [0.2, 0.6]),)
@@ -104,6 +105,7 @@ def test_settings_of_one_seed_train_on_the_same_batches():
         assert abs(swept.arrays["loss"][k, 0] - other) > 1e-4
 
 
+@pytest.mark.slow
 def test_settings_read_differently_train_once():
     base = Setting(noise="exo", sigma=1.0, steps=50)
     r = _run(base, (Axis.of("latent", ["true", "surrogate"]), Axis.of("probe", ["interventional", "policy-fit"])),
@@ -122,6 +124,7 @@ def test_padding_a_sweep_does_not_change_a_run():
         np.testing.assert_allclose(padded.arrays[m][0, 0], alone.arrays[m], atol=1e-4)
 
 
+@pytest.mark.slow
 def test_a_training_curve_ends_where_training_ends():
     base = Setting(noise="iid", sigma=0.5, profile="exact", steps=120)
     axes = (Axis.of("d_z", [4, 8]),)
