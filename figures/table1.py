@@ -116,11 +116,14 @@ def markdown(table: results.Results, norestart=None) -> str:
         lines += orderings(norestart, f"Without dead-code restarts ({len(norestart.coords['seed'])} seeds, "
                                       f"{norestart.meta['config']['steps']:,} updates)")
         rows = [str(s) for s in norestart.coords["setting"]]
-        lines += ["| Setting | Controllable, total var | Stochastic, total var | Action purity |", "|---|---|---|---|"]
+        lines += ["| Setting | Controllable, total var | Stochastic, total var | Action purity | Codes used |",
+                  "|---|---|---|---|---|"]
         for i, s in enumerate(rows):
+            used = norestart.arrays.get("codes_used")
             lines.append(f"| {LABELS.get(s, s)} | {_fmt(mean_se(norestart.arrays['controllable_loss'][i]))} | "
                          f"{_fmt(mean_se(norestart.arrays['stochastic_loss'][i]))} | "
-                         f"{_fmt(mean_se(norestart.arrays['action_purity'][i]))} |")
+                         f"{_fmt(mean_se(norestart.arrays['action_purity'][i]))} | "
+                         f"{'–' if used is None else _fmt(mean_se(used[i]))} |")
         lines.append("")
     lines += [f"Wall time of the run: {table.meta['wall_s']:.0f} s on {table.meta['environment']['device_kind']} "
               f"({len(table.meta['environment']['devices'])} device(s)).", ""]
