@@ -10,6 +10,7 @@ claim C8 does). The figure shows sample frames of the world and, per setting
 (seed 0), what each latent code makes the FDM do to a fixed frame.
 
     python -m figures.table1 [--results DIR]
+    python -m figures.table1 --compare DIR   # another realisation of the same seeds, against the published one
 """
 from __future__ import annotations
 
@@ -130,6 +131,36 @@ def markdown(table: results.Results, norestart=None) -> str:
     return "\n".join(lines)
 
 
+def compare(table: results.Results, other: results.Results, what: str) -> str:
+    """Markdown: how far ``other`` (the same seeds and config, another
+    realisation) moves each mean of ``table``, and each ordering's paired
+    difference and verdict under both."""
+    settings = [str(s) for s in table.coords["setting"]]
+    if [str(s) for s in other.coords["setting"]] != settings or len(other.coords["seed"]) != len(table.coords["seed"]):
+        raise results.ResultsError(f"{what}: settings or seeds differ from the published table; nothing to compare")
+    metrics = ("controllable_loss", "stochastic_loss", "action_purity")
+    lines = [f"## A second realisation: {what}", "",
+             "| Setting | " + " | ".join(f"{m}: published -> other (shift)" for m in metrics) + " |",
+             "|---|" + "---|" * len(metrics)]
+    shifts = []
+    for i, s in enumerate(settings):
+        cells = []
+        for m in metrics:
+            a, b = mean_se(table.arrays[m][i])[0], mean_se(other.arrays[m][i])[0]
+            cells.append("–" if math.isnan(a) else f"{a:.3f} -> {b:.3f} ({b - a:+.3f})")
+            if not math.isnan(a):
+                shifts.append(abs(b - a))
+        lines.append(f"| {LABELS.get(s, s)} | " + " | ".join(cells) + " |")
+    lines += ["", f"Largest shift of a mean: {max(shifts):.3f}.", "",
+              "| ordering | d published | d other | verdicts |", "|---|---|---|---|"]
+    for metric, low, high, _ in TABLE1_ORDERINGS:
+        pa = paired_ordering(table.arrays[metric][settings.index(low)], table.arrays[metric][settings.index(high)])
+        pb = paired_ordering(other.arrays[metric][settings.index(low)], other.arrays[metric][settings.index(high)])
+        lines.append(f"| {table1_ordering(metric, low, high)} | {_fmt_d(pa)} | {_fmt_d(pb)} | "
+                     f"{pa.verdict} / {pb.verdict} |")
+    return "\n".join(lines + [""])
+
+
 def figure(frames: results.Results, codes: results.Results, results_dir: Path) -> None:
     """Draw the figure into ``results_dir/figures/table1.{png,pdf}``."""
     actions = [str(a) for a in frames.coords["action"]]
@@ -202,4 +233,13 @@ def main(results_dir: str = "results") -> Path:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", default="results", help="results directory")
-    print(main(parser.parse_args().results))
+    parser.add_argument("--compare", metavar="DIR",
+                        help="print how far DIR/table1 (the same seeds, another realisation) moves each mean and "
+                             "ordering of the published table, instead of writing the report")
+    args = parser.parse_args()
+    if args.compare:
+        published = results.load(Path(args.results) / "table1", required=("controllable_loss",))
+        print(compare(published, results.load(Path(args.compare) / "table1", required=("controllable_loss",)),
+                      args.compare))
+    else:
+        print(main(args.results))
