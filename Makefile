@@ -8,8 +8,6 @@ PROFILE ?= exact
 SEEDS ?= 3
 TABLE_SEEDS ?=
 RESULTS ?= results
-# make test runs the test files on this many processes (pytest-xdist; each file stays on one).
-TEST_WORKERS ?= 2
 TABLE_SEEDS_FLAG := $(if $(TABLE_SEEDS),--table-seeds $(TABLE_SEEDS),)
 
 .PHONY: venv test test-fast bench figures draw experiments check check-quick clean-venv
@@ -23,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
