@@ -61,27 +61,17 @@ def time_table1_step(seeds: int = 20, steps: int = 200) -> dict:
     from experiments.table1 import ROWS
     from lamsim.gridworld import train
     from lamsim.gridworld.networks import LAM
-    from lamsim.gridworld.settings import Config, knobs_of
-    from lamsim.runtime import devices
+    from lamsim.gridworld.settings import Config
 
     config = Config()
-    settings = list(ROWS.values())
-    run_seeds = jnp.tile(jnp.arange(seeds, dtype=jnp.int32), len(settings))
-    knobs = knobs_of([s for s in settings for _ in range(seeds)])
-    init, segment = train.make_trainer(config)
-    state = jax.jit(init)(run_seeds)
-    sharded = run_seeds.shape[0] % jax.device_count() == 0  # as train_runs does
-    if sharded:
-        run_seeds, knobs, state = (devices.shard_axis(x, 0) for x in (run_seeds, knobs, state))
+    run_seeds, knobs, state, segment = train.prepare_runs(config, list(ROWS.values()), list(range(seeds)))
+    sharded = run_seeds.sharding.num_devices > 1
     model = LAM(config)
     data_keys = jax.vmap(lambda s: train._run_keys(s)[1])(run_seeds)
-    n_words = train.TRAIN_WORDS * config.batch
 
     def batches(step):
-        def one(key, k):
-            words = jax.random.bits(jax.random.fold_in(key, step), (n_words,), jnp.uint32)
-            return train.batch_from_words(words.reshape(train.TRAIN_WORDS, config.batch), k)
-        return jax.vmap(one)(data_keys, knobs)
+        return jax.vmap(lambda key, k: train.train_batch(jax.random.fold_in(key, step), k, config.batch))(
+            data_keys, knobs)
 
     def data_only(s):
         def body(acc, step):

@@ -185,13 +185,12 @@ def make_trainer(config: Config):
     return jax.vmap(init_one), segment
 
 
-def train_runs(config: Config, settings: Sequence[GridSetting], seeds: Sequence[int], name: str = "table1",
-               stream=None):
-    """Train every (setting, seed) run in one vmapped program.
+def prepare_runs(config: Config, settings: Sequence[GridSetting], seeds: Sequence[int]):
+    """The runs of :func:`train_runs`, laid out as it trains them, before any update.
 
-    Returns (state, knobs, terms): the final :class:`TrainState` [R, ...] and
-    :class:`Knobs` [R] of the runs in setting-major order (R = settings x
-    seeds), and the loss terms of the last step, each [R].
+    Returns (run_seeds [R], knobs [R], state [R, ...], segment): R = settings x
+    seeds in setting-major order, sharded over the host's devices when R
+    divides evenly, and ``segment`` jitted (see :func:`make_trainer`).
     """
     n_runs = len(settings) * len(seeds)
     run_seeds = jnp.tile(jnp.asarray(seeds, dtype=jnp.int32), len(settings))
@@ -207,6 +206,19 @@ def train_runs(config: Config, settings: Sequence[GridSetting], seeds: Sequence[
     # (init leaves seed-independent leaves replicated) and compiles once.
     if n_runs % jax.device_count() == 0:
         run_seeds, knobs, state = (devices.shard_axis(x, 0) for x in (run_seeds, knobs, state))
+    return run_seeds, knobs, state, segment
+
+
+def train_runs(config: Config, settings: Sequence[GridSetting], seeds: Sequence[int], name: str = "table1",
+               stream=None):
+    """Train every (setting, seed) run in one vmapped program.
+
+    Returns (state, knobs, terms): the final :class:`TrainState` [R, ...] and
+    :class:`Knobs` [R] of the runs in setting-major order (R = settings x
+    seeds), and the loss terms of the last step, each [R].
+    """
+    run_seeds, knobs, state, segment = prepare_runs(config, settings, seeds)
+    n_runs = run_seeds.shape[0]
     progress = Progress(name, n_runs * config.steps, stream)
     length = segment_length(config.steps)
     terms = None
