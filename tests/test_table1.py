@@ -265,6 +265,21 @@ def test_wrapping_convolutions_commute_with_column_shifts_and_zero_padded_ones_s
     assert (Config().idm_wrap, Config().fdm_wrap) == (False, True)
 
 
+def _tap_matrices(h: int, w: int, wrap: bool) -> np.ndarray:
+    """The dense form of ``Conv3x3`` on a whole h x w grid, T [9, h*w, h*w]:
+    T[k, p, q] = 1 where input cell q is tap k (of the 3x3 kernel, row-major)
+    of output cell p. Columns wrap around when ``wrap``, else they are zero
+    padded; rows are always zero padded."""
+    taps = np.zeros((9, h * w, h * w), np.float32)
+    for k in range(9):
+        di, dj = k // 3 - 1, k % 3 - 1
+        for r in range(h):
+            for c in range(w):
+                if 0 <= r + di < h and (wrap or 0 <= c + dj < w):
+                    taps[k, r * w + c, (r + di) * w + (c + dj) % w] = 1.0
+    return taps
+
+
 def _lax_conv(x, kernel, wrap):
     """The reference: XLA's convolution (a cross-correlation) of x [B, H, W, C]
     with rows zero padded and columns wrapped around (or zero padded)."""
@@ -291,7 +306,7 @@ def test_conv3x3_matches_xla_convolution_and_a_flipped_kernel_does_not(shape, wr
     flipped = reference(x, kernel[::-1, ::-1], wrap) + jnp.arange(f)
     assert not np.allclose(got, flipped, atol=1e-3)
     # The dense tap matrices of the whole grid give the same map.
-    dense = jnp.einsum("kpq,kcf->qcpf", nw._tap_matrices(h, w, wrap), kernel.reshape(9, c, f))
+    dense = jnp.einsum("kpq,kcf->qcpf", _tap_matrices(h, w, wrap), kernel.reshape(9, c, f))
     np.testing.assert_allclose(got, (x.reshape(3, -1) @ dense.reshape(h * w * c, h * w * f)).reshape(3, h, w, f)
                                + jnp.arange(f), atol=1e-5)
 

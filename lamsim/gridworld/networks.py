@@ -20,22 +20,6 @@ import numpy as np
 from lamsim.gridworld.settings import Config
 
 
-def _tap_matrices(h: int, w: int, wrap: bool = True) -> np.ndarray:
-    """T [9, h*w, h*w]: T[k, p, q] = 1 where input cell q is tap k (of the 3x3
-    kernel, row-major) of output cell p. Columns wrap around when ``wrap``
-    (the world is a torus horizontally), else they are zero padded; rows are
-    always zero padded, which tells the network where the top and bottom edges
-    are. The dense form of :class:`Conv3x3`, kept as its reference in tests."""
-    taps = np.zeros((9, h * w, h * w), np.float32)
-    for k in range(9):
-        di, dj = k // 3 - 1, k % 3 - 1
-        for r in range(h):
-            for c in range(w):
-                if 0 <= r + di < h and (wrap or 0 <= c + dj < w):
-                    taps[k, r * w + c, (r + di) * w + (c + dj) % w] = 1.0
-    return taps
-
-
 def _column_taps(w: int, wrap: bool) -> np.ndarray:
     """C [3, w, w]: C[j, p, q] = 1 where input column q is kernel column j of
     output column p (wrapping around when ``wrap``, else zero padded)."""
