@@ -51,11 +51,20 @@ def _fmt_d(p) -> str:
     return f"{p.mean:+.3f} ± {p.se:.3f}"
 
 
+def _paired(table: results.Results, metric: str, low: str, high: str):
+    """The paired ordering of ``metric`` between settings ``low`` and ``high``
+    over seeds, or None where ``table`` lacks the metric."""
+    values = table.arrays.get(metric)
+    if values is None:
+        return None
+    settings = [str(s) for s in table.coords["setting"]]
+    return paired_ordering(values[settings.index(low)], values[settings.index(high)])
+
+
 def orderings(table: results.Results, title: str) -> list:
     """Markdown lines: each of the paper's orderings as a paired difference
     d_s = metric[higher, s] - metric[lower, s] over seeds, under both
     normalisers, with the verdict (on the published, total-variance one)."""
-    settings = [str(s) for s in table.coords["setting"]]
     lines = [f"## {title}", "",
              f"Per seed s (same initialisation and data in every setting): d_s = metric[higher] - metric[lower]; "
              f"mean ± s.e. (std(ddof=1)/sqrt(n)) over {len(table.coords['seed'])} seeds. Holds: mean > 0 and >= "
@@ -63,14 +72,10 @@ def orderings(table: results.Results, title: str) -> list:
              "| ordering | why | d (total variance) | d (conditional variance) | verdict |", "|---|---|---|---|---|"]
     counts = {}
     for metric, low, high, why in TABLE1_ORDERINGS:
-        pair = {}
-        for suffix in ("", "_cond"):
-            values = table.arrays.get(metric + suffix)
-            if values is not None:
-                pair[suffix] = paired_ordering(values[settings.index(low)], values[settings.index(high)])
+        pair = {suffix: _paired(table, metric + suffix, low, high) for suffix in ("", "_cond")}
         verdict = pair[""].verdict
         counts[verdict] = counts.get(verdict, 0) + 1
-        cond = f"{_fmt_d(pair['_cond'])} ({pair['_cond'].verdict})" if "_cond" in pair else "–"
+        cond = "–" if pair["_cond"] is None else f"{_fmt_d(pair['_cond'])} ({pair['_cond'].verdict})"
         lines.append(f"| {table1_ordering(metric, low, high)} | {why} | {_fmt_d(pair[''])} | {cond} | "
                      f"{verdict} |")
     summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("holds", "not resolved", "FAIL"))
@@ -119,8 +124,8 @@ def markdown(table: results.Results, norestart=None) -> str:
         rows = [str(s) for s in norestart.coords["setting"]]
         lines += ["| Setting | Controllable, total var | Stochastic, total var | Action purity | Codes used |",
                   "|---|---|---|---|---|"]
+        used = norestart.arrays.get("codes_used")
         for i, s in enumerate(rows):
-            used = norestart.arrays.get("codes_used")
             lines.append(f"| {LABELS.get(s, s)} | {_fmt(mean_se(norestart.arrays['controllable_loss'][i]))} | "
                          f"{_fmt(mean_se(norestart.arrays['stochastic_loss'][i]))} | "
                          f"{_fmt(mean_se(norestart.arrays['action_purity'][i]))} | "
@@ -154,8 +159,7 @@ def compare(table: results.Results, other: results.Results, what: str) -> str:
     lines += ["", f"Largest shift of a mean: {max(shifts):.3f}.", "",
               "| ordering | d published | d other | verdicts |", "|---|---|---|---|"]
     for metric, low, high, _ in TABLE1_ORDERINGS:
-        pa = paired_ordering(table.arrays[metric][settings.index(low)], table.arrays[metric][settings.index(high)])
-        pb = paired_ordering(other.arrays[metric][settings.index(low)], other.arrays[metric][settings.index(high)])
+        pa, pb = _paired(table, metric, low, high), _paired(other, metric, low, high)
         lines.append(f"| {table1_ordering(metric, low, high)} | {_fmt_d(pa)} | {_fmt_d(pb)} | "
                      f"{pa.verdict} / {pb.verdict} |")
     return "\n".join(lines + [""])
