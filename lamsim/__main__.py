@@ -27,17 +27,23 @@ def _setting_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chi", type=float, default=0.0, help="policy determinism in [0, 1]")
     p.add_argument("--kappa", type=float, default=0.0, help="augmentation strength |kappa|")
     p.add_argument("--label-rate", type=float, default=0.0, help="share of labelled samples in [0, 1]")
-    p.add_argument("--latent", default="surrogate", help="true | surrogate")
-    p.add_argument("--profile", default="exact", help="exact (default) | fast | faithful")
+    p.add_argument("--latent", default="surrogate", help="true | surrogate | unprojected (o'_hat - o)")
+    p.add_argument("--profile", default="exact", help="exact (default) | fast | faithful | faithful-exact "
+                                                      "(the paper's Adam 1e-3 on the expected loss)")
     p.add_argument("--steps", type=int, default=None, help="Adam steps (default: the profile's)")
     p.add_argument("--seeds", type=int, default=1, help="how many seeds")
     p.add_argument("--seed", type=int, default=0, help="first seed")
     p.add_argument("--ridge", type=float, default=None, help="probe ridge delta (default 1e-4; 0 allowed)")
     p.add_argument("--probe", default="interventional",
                    help="interventional | policy-fit (probes fitted on the training policy's data, "
-                        "scored on intervened actions)")
+                        "scored on intervened actions) | noise-free (fitted with noise, scored without)")
     p.add_argument("--action-target", default="action",
                    help="action | subspace (the action probe predicts a + X^T eps)")
+    p.add_argument("--a-fixed", action="store_true", help="fix the FDM's A to I (the authors' Figure 3 scripts)")
+    p.add_argument("--noise-dist", default="gaussian", help="gaussian | uniform (i.i.d. noise sigma U[0, 1))")
+    p.add_argument("--obs-latent", default=None, help="the latent the o and noise probes read (default: --latent)")
+    p.add_argument("--reading", default="exact",
+                   help="exact (closed-form probes) | paper (probes with bias trained by Adam, the authors' way)")
 
 
 def _sweep_of(args, name: str, axes=(), curve: int = 0):
@@ -48,7 +54,8 @@ def _sweep_of(args, name: str, axes=(), curve: int = 0):
     setting = Setting(d_o=args.d_o, d_a=args.d_a, d_z=args.d_z, d_b=args.d_b, noise=args.noise, sigma=args.sigma,
                       chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
                       profile=args.profile, steps=args.steps, seed=args.seed, probe=args.probe,
-                      action_target=args.action_target)
+                      action_target=args.action_target, learn_a=not args.a_fixed, noise_dist=args.noise_dist,
+                      obs_latent=args.obs_latent, reading=args.reading)
     return Sweep(name, setting, tuple(axes), seeds=args.seeds, first_seed=args.seed,
                  ridge=DEFAULT_RIDGE if args.ridge is None else args.ridge, curve=curve)
 

@@ -29,29 +29,50 @@ def true_latent_loadings(params: dict, action_effect: np.ndarray):
     return c + d, d @ action_effect, d
 
 
+def _a_minus_i(params: dict) -> np.ndarray:
+    """A - I, where a missing or [0, 0] A means A fixed to I."""
+    a, b = params.get("A"), params["B"]
+    if a is None or np.size(a) == 0:
+        return np.zeros((b.shape[0], b.shape[0]))
+    return a - np.eye(a.shape[0])
+
+
 def surrogate_latent_loadings(params: dict, action_effect: np.ndarray):
     """z_s = B^+ (o'_hat - o) = B^+ (A - I) o + B^+ B z (paper Sec. 4.1's surrogate, projected to d_z)."""
-    a, b = params["A"], params["B"]
+    b = params["B"]
     b_pinv = np.linalg.pinv(b)
     proj = b_pinv @ b
     l_o, l_a, l_e = true_latent_loadings(params, action_effect)
-    return b_pinv @ (a - np.eye(a.shape[0])) + proj @ l_o, proj @ l_a, proj @ l_e
+    return b_pinv @ _a_minus_i(params) + proj @ l_o, proj @ l_a, proj @ l_e
+
+
+def unprojected_latent_loadings(params: dict, action_effect: np.ndarray):
+    """o'_hat - o = (A - I) o + B z, d_o coordinates (the authors' Figure 4 left script's action probe input)."""
+    b = params["B"]
+    l_o, l_a, l_e = true_latent_loadings(params, action_effect)
+    return _a_minus_i(params) + b @ l_o, b @ l_a, b @ l_e
+
+
+#: The latents a probe can read (Setting.latent), by name.
+LATENT_LOADINGS = {"true": true_latent_loadings, "surrogate": surrogate_latent_loadings,
+                   "unprojected": unprojected_latent_loadings}
 
 
 def population_loss(params: dict, env: dict, chi: float, noise: Noise) -> float:
-    """Exact per-coordinate reconstruction loss on the training distribution (no augmentation).
+    """Exact per-coordinate reconstruction loss on the training distribution (no augmentation;
+    a noise mean, as uniform noise has, counts through its second moment).
 
     With T = I + chi X Pi, o' = T o + (1 - chi) X s + eps and
     o' - o'_hat = [(I - B D) T - A - B C] o + (1 - chi)(I - B D) X s + (I - B D) eps.
     """
-    a, b, c, d = params["A"], params["B"], params["C"], params["D"]
+    b, c, d = params["B"], params["C"], params["D"]
     x, pi = env["action_effect"], env["policy_map"]
-    d_o = a.shape[0]
+    d_o = b.shape[0]
     keep = np.eye(d_o) - b @ d
-    m_obs = keep + chi * (keep @ x) @ pi - a - b @ c
+    m_obs = keep + chi * (keep @ x) @ pi - (_a_minus_i(params) + np.eye(d_o)) - b @ c
     total = np.sum(m_obs ** 2) + (1.0 - chi) ** 2 * np.sum((keep @ x) ** 2)
     if noise.active:
-        total += np.sum(noise.load(keep) ** 2)
+        total += np.sum(noise.load(keep) ** 2) + noise.mean ** 2 * np.sum(np.sum(keep, axis=1) ** 2)
     return float(total / d_o)
 
 
@@ -74,37 +95,41 @@ class Evaluation(NamedTuple):
 
 def evaluate(params: dict, env: dict, chi: float, noise: Noise, latent: str,
              ridge: float = DEFAULT_RIDGE, probe: str = "interventional",
-             action_target: str = "action") -> Evaluation:
+             action_target: str = "action", obs_latent: str = None) -> Evaluation:
     """All trained-model numbers of one run (float64, unpadded shapes).
 
-    params: A [d_o, d_o], B [d_o, d_z], C, D [d_z, d_o]; env: action_effect
-    [d_o, d_a], policy_map [d_a, d_o], noise_map [d_o, d_b]. ``probe`` and
-    ``action_target`` choose the probe protocol (:class:`Protocol`); they do not
-    touch the loss or the diagnostics. ``dy_ratio`` is ||D Y||_F / ||D||_F for
+    params: A [d_o, d_o] ([0, 0] or absent: A fixed to I), B [d_o, d_z], C, D
+    [d_z, d_o]; env: action_effect [d_o, d_a], policy_map [d_a, d_o], noise_map
+    [d_o, d_b]. ``latent`` is what the action probe reads, ``obs_latent`` what
+    the o and noise probes read (None: ``latent``); ``probe`` and
+    ``action_target`` choose the probe protocol (:class:`Protocol`); none of
+    them touches the loss or the diagnostics. ``dy_ratio`` is ||D Y||_F / ||D||_F for
     other-agent noise, NaN otherwise.
     """
     params = {k: np.asarray(v, np.float64) for k, v in params.items()}
     x = env["action_effect"]
-    loadings = (true_latent_loadings if latent == "true" else surrogate_latent_loadings)(params, x)
+    loadings = LATENT_LOADINGS[latent](params, x)
+    obs_loadings = None if obs_latent in (None, latent) else LATENT_LOADINGS[obs_latent](params, x)
     d = params["D"]
     d_norm = np.linalg.norm(d)
     dy_ratio = math.nan
     if noise.kind == "exo" and d_norm > 0:
         dy_ratio = float(np.linalg.norm(d @ env["noise_map"]) / d_norm)
     protocol = Protocol.of(probe, action_target, chi, env)
+    a_minus_i = _a_minus_i(params)
     return Evaluation(
-        terms=latent_terms(*loadings, noise, ridge, protocol),
-        terms_ridge0=latent_terms(*loadings, noise, 0.0, protocol),
+        terms=latent_terms(*loadings, noise, ridge, protocol, obs_loadings),
+        terms_ridge0=latent_terms(*loadings, noise, 0.0, protocol, obs_loadings),
         loss=population_loss(params, env, chi, noise),
         alignment=subspace_alignment(params["B"], x),
-        a_minus_i=float(np.linalg.norm(params["A"] - np.eye(params["A"].shape[0])) / math.sqrt(params["A"].shape[0])),
+        a_minus_i=float(np.linalg.norm(a_minus_i) / math.sqrt(a_minus_i.shape[0])),
         c_plus_d=float(np.linalg.norm(params["C"] + d)),
         dy_ratio=dy_ratio,
     )
 
 
 def noise_of(s: Setting, env: dict) -> Noise:
-    return Noise(s.noise, s.sigma, env["noise_map"] if s.noise == "exo" else None)
+    return Noise(s.noise, s.sigma, env["noise_map"] if s.noise == "exo" else None, s.noise_dist)
 
 
 def _unpadded_env(s: Setting, env: dict) -> dict:
@@ -127,15 +152,33 @@ def theory_metrics(s: Setting, env: dict, ridge: float) -> dict:
             "theory_nmse_obs": theo.nmse_obs}
 
 
+def unpadded_params(s: Setting, params) -> dict:
+    """One run's A, B, C, D at the setting's own d_z (from padded :class:`~lamsim.linear.model.Params`)."""
+    params = params._asdict()
+    return {"A": params["A"], "B": params["B"][:, :s.d_z], "C": params["C"][:s.d_z], "D": params["D"][:s.d_z]}
+
+
+def paper_design(s: Setting, params, env: dict):
+    """The probe problems of one run read the authors' way (:func:`lamsim.linear.paper_probes.design`).
+    params: padded float32 arrays of one (seed, setting); env: the seed's padded float64 environment."""
+    from lamsim.linear import paper_probes
+
+    params = {k: np.asarray(v, np.float64) for k, v in unpadded_params(s, params).items()}
+    unpadded = _unpadded_env(s, env)
+    x = unpadded["action_effect"]
+    return paper_probes.design(LATENT_LOADINGS[s.latent](params, x), LATENT_LOADINGS[s.probe_latent](params, x),
+                               noise_of(s, unpadded), s.chi, unpadded["policy_map"], s.probe)
+
+
 def evaluate_run(s: Setting, params: dict, env: dict, ridge: float, theory_part: dict = None) -> dict:
     """Every metric of one trained run, the LLO terms and the theory's under
     ``s.probe`` and ``s.action_target``. params: padded float32 arrays of one
     (seed, setting); env: the seed's padded float64 environment; theory_part:
     :func:`theory_metrics` of the same setting and seed, if already computed."""
-    params = params._asdict()
-    params = {"A": params["A"], "B": params["B"][:, :s.d_z], "C": params["C"][:s.d_z], "D": params["D"][:s.d_z]}
+    params = unpadded_params(s, params)
     unpadded = _unpadded_env(s, env)
-    ev = evaluate(params, unpadded, s.chi, noise_of(s, unpadded), s.latent, ridge, s.probe, s.action_target)
+    ev = evaluate(params, unpadded, s.chi, noise_of(s, unpadded), s.latent, ridge, s.probe, s.action_target,
+                  s.obs_latent)
     return {
         "llo": ev.terms.llo, "nmse_action": ev.terms.nmse_action, "nmse_noise": ev.terms.nmse_noise,
         "nmse_obs": ev.terms.nmse_obs, "llo_ridge0": ev.terms_ridge0.llo, "loss": ev.loss,

@@ -37,37 +37,41 @@ def _frob2(m: jax.Array) -> jax.Array:
 
 
 def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
-                  iid: bool = True, exo: bool = True, augment: bool = True, labels: bool = True) -> jax.Array:
+                  iid: bool = True, exo: bool = True, augment: bool = True, labels: bool = True,
+                  uniform: bool = False) -> jax.Array:
     """E[:func:`lamsim.linear.model.loss`] of one setting, over the data, the
     augmentation shifts and the label draws of a batch of ``batch`` samples (scalar).
 
-    params: A [d_o, d_o], B [d_o, d_z], C, D [d_z, d_o], E [d_a, d_z] (padded);
-    knobs: one setting's scalars (d_a, d_z select the same masks as the
-    sample loss, so a padded sweep compiles once); env: action_effect X
-    [d_o, d_a], policy_map Pi [d_a, d_o], noise_map Y [d_o, d_b]. The static
-    flags leave out the terms of sources a group never draws, as
+    params: A [d_o, d_o] (or [0, 0]: A fixed to I), B [d_o, d_z], C, D [d_z, d_o],
+    E [d_a, d_z] (padded); knobs: one setting's scalars (d_a, d_z select the same
+    masks as the sample loss, so a padded sweep compiles once); env:
+    action_effect X [d_o, d_a], policy_map Pi [d_a, d_o], noise_map Y [d_o, d_b].
+    The static flags leave out the terms of sources a group never draws, as
     :func:`lamsim.linear.world.raw_batch` leaves out their streams; a term
-    whose knob is 0 contributes 0 either way.
+    whose knob is 0 contributes 0 either way. ``uniform``: the i.i.d. noise is
+    sigma_iid U[0, 1) per coordinate (covariance sigma_iid^2 / 12 I, mean
+    m = sigma_iid / 2 per coordinate), else sigma_iid N(0, 1).
 
     Reconstruction (Prop. 4.1 with the policy of Sec. 4.2 and the shifts of
     Prop. 4.3), divided by d_o::
 
         ||(A - I) + B S + chi N X Pi||^2 + (1 - chi)^2 ||N X||^2
-        + sigma_iid^2 ||N||^2 + sigma_exo^2 ||N Y||^2
+        + Var(eps_i) ||N||^2 + ||N m||^2 + sigma_exo^2 ||N Y||^2
         + kappa^2 ||B S||^2 + kappa^2 ||A - I||^2
 
     Action head (Prop. 4.4), with V = E D X - I and divided by d_a, weighted by
     :func:`label_weight`::
 
         ||E S + chi V Pi||^2 + (1 - chi)^2 ||V||^2
-        + sigma_iid^2 ||E D||^2 + sigma_exo^2 ||E D Y||^2 + kappa^2 ||E S||^2
+        + Var(eps_i) ||E D||^2 + ||E D m||^2 + sigma_exo^2 ||E D Y||^2 + kappa^2 ||E S||^2
 
     The only d_o x d_o products are the loading of o (a rank-d_z update of
     A - I - chi X Pi) and X Pi itself; every other norm is taken through
-    d_z-sized Gram matrices or thin products.
+    d_z-sized Gram matrices or thin products. With A fixed to I there is no
+    d_o x d_o product at all.
     """
     a_mask, z_mask = model.masks(knobs, params.E.shape[0], params.C.shape[0])
-    d_o = params.A.shape[0]
+    d_o = params.B.shape[0]
     # Masking C, D (rows), X (columns) and Pi (rows) is what the sample loss's masks on z and a amount to.
     c = params.C * z_mask[:, None]
     d = params.D * z_mask[:, None]
@@ -76,6 +80,7 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
     pi = env.policy_map * a_mask[:, None]
     d_a = x.shape[1]
     chi, kappa, sigma_iid, sigma_exo = knobs.chi, knobs.kappa, knobs.sigma_iid, knobs.sigma_exo
+    iid_var = sigma_iid ** 2 / 12.0 if uniform else sigma_iid ** 2
 
     s = c + d                                            # [d_z, d_o]
     # The thin maps the latent meets: X (the action), and Y (other agents) when they move o'.
@@ -84,21 +89,31 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
     # M + N T = (A - I - chi X Pi) + B S_chi with S_chi = S + chi D X Pi: X Pi is a constant, so the
     # backward pass meets d_o x d_o products only through B and S_chi.
     s_chi = s + chi * d_thin[:, :d_a] @ pi               # [d_z, d_o]
-    a_minus_i = params.A - jnp.eye(d_o, dtype=params.A.dtype)
-    obs_loading = a_minus_i - chi * (x @ pi) + b @ s_chi
+    gram_b = b.T @ b                                     # [d_z, d_z]
+    if model.a_is_fixed(params):
+        a_minus_i_norm = 0.0
+        # ||B S_chi - chi X Pi||^2 through thin products.
+        recon = (jnp.sum(gram_b * (s_chi @ s_chi.T)) - 2.0 * chi * jnp.sum((x.T @ b) * (pi @ s_chi.T))
+                 + chi ** 2 * jnp.sum((x.T @ x) * (pi @ pi.T)))
+    else:
+        a_minus_i = params.A - jnp.eye(d_o, dtype=params.A.dtype)
+        a_minus_i_norm = _frob2(a_minus_i)
+        recon = _frob2(a_minus_i - chi * (x @ pi) + b @ s_chi)
     n_thin = jnp.sum(jnp.square(b @ d_thin - thin), axis=0)   # column norms of [N X, N Y]
-    recon = _frob2(obs_loading) + (1.0 - chi) ** 2 * jnp.sum(n_thin[:d_a])
+    recon += (1.0 - chi) ** 2 * jnp.sum(n_thin[:d_a])
     if exo:
         recon += sigma_exo ** 2 * jnp.sum(n_thin[d_a:])
-    if iid or augment:
-        gram_b = b.T @ b                                 # [d_z, d_z]
     if iid:
         gram_d = d @ d.T
         # ||N||^2 = ||B D||^2 - 2 tr(B D) + d_o
-        recon += sigma_iid ** 2 * (jnp.sum(gram_b * gram_d) - 2.0 * jnp.sum(b * d.T) + d_o)
+        recon += iid_var * (jnp.sum(gram_b * gram_d) - 2.0 * jnp.sum(b * d.T) + d_o)
+        if uniform:
+            d_mean = jnp.sum(d, axis=1) * (0.5 * sigma_iid)      # D m  [d_z]
+            mean = jnp.full((d_o,), 0.5 * sigma_iid)
+            recon += _frob2(b @ d_mean - mean)                     # ||N m||^2
     if augment:
         gram_s = s @ s.T
-        recon += kappa ** 2 * (jnp.sum(gram_b * gram_s) + _frob2(a_minus_i))
+        recon += kappa ** 2 * (jnp.sum(gram_b * gram_s) + a_minus_i_norm)
     total = recon / d_o
     if not labels:
         return total
@@ -112,7 +127,9 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
     if iid or augment:
         gram_e = e.T @ e                                 # [d_z, d_z]
     if iid:
-        action += sigma_iid ** 2 * jnp.sum(gram_e * gram_d)
+        action += iid_var * jnp.sum(gram_e * gram_d)
+        if uniform:
+            action += _frob2(e @ d_mean)
     if augment:
         action += kappa ** 2 * jnp.sum(gram_e * gram_s)
     return total + label_weight(knobs.label_rate, batch) * action / knobs.d_a.astype(jnp.float32)

@@ -5,6 +5,9 @@ IDM ``z = C o + D o'``, FDM ``o'_hat = A o + B z``, optional action head
 mask: latent coordinates ``j >= d_z`` are multiplied by 0 (so their rows of
 C, D and columns of B and E get zero gradients and stay at their zero
 initialisation under Adam), and action coordinates ``i >= d_a`` are 0.
+
+A fixed to I (the authors' Figure 3 scripts, ``Setting.learn_a=False``) is an
+``A`` of shape [0, 0]: the FDM then adds B z to o itself, and nothing trains A.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from lamsim.linear.world import RawBatch
 class Params(NamedTuple):
     """Linear LAM parameters (padded shapes).
 
-    A: [d_o, d_o]  FDM observation map.
+    A: [d_o, d_o]  FDM observation map ([0, 0] when A is fixed to I).
     B: [d_o, d_z]  FDM latent map.
     C: [d_z, d_o]  IDM map of o.
     D: [d_z, d_o]  IDM map of o'.
@@ -94,22 +97,29 @@ def _uniform_rows(key: jax.Array, rows: int, cols: int, bound) -> jax.Array:
     return jax.vmap(lambda k: jax.random.uniform(k, (cols,), jnp.float32, -1.0, 1.0))(keys) * bound
 
 
-def init_params(key: jax.Array, knobs: Knobs, d_o: int, d_a_max: int, d_z_max: int) -> Params:
+def init_params(key: jax.Array, knobs: Knobs, d_o: int, d_a_max: int, d_z_max: int,
+                learn_a: bool = True) -> Params:
     """Uniform[-1/sqrt(fan_in), 1/sqrt(fan_in)] initialisation (fan_in = columns).
 
     Padded coordinates start at 0. Row/column ``j`` of each matrix is drawn from
     its own folded key, so a padded run starts where an unpadded one does.
+    ``learn_a=False``: A is fixed to I, stored as a [0, 0] array.
     """
     ka, kb, kc, kd, ke = jax.random.split(key, 5)
     a_mask, z_mask = masks(knobs, d_a_max, d_z_max)
     fan_z = knobs.d_z.astype(jnp.float32)
     return Params(
-        A=_uniform_rows(ka, d_o, d_o, d_o ** -0.5),
+        A=_uniform_rows(ka, d_o, d_o, d_o ** -0.5) if learn_a else jnp.zeros((0, 0), jnp.float32),
         B=_uniform_rows(kb, d_z_max, d_o, jax.lax.rsqrt(fan_z)).T * z_mask,
         C=_uniform_rows(kc, d_z_max, d_o, d_o ** -0.5) * z_mask[:, None],
         D=_uniform_rows(kd, d_z_max, d_o, d_o ** -0.5) * z_mask[:, None],
         E=_uniform_rows(ke, d_a_max, d_z_max, jax.lax.rsqrt(fan_z)) * a_mask[:, None] * z_mask,
     )
+
+
+def a_is_fixed(params: Params) -> bool:
+    """Whether A is fixed to I (stored as [0, 0]); static under jit."""
+    return params.A.size == 0
 
 
 def transition(src: Sources, knobs: Knobs, action_effect: jax.Array, a_mask: jax.Array):
@@ -144,7 +154,7 @@ def loss(params: Params, src: Sources, knobs: Knobs, action_effect: jax.Array) -
         idm_next = idm_next + knobs.kappa * src.shift_idm
         fdm_obs = fdm_obs + knobs.kappa * src.shift_fdm
     z = (idm_obs @ params.C.T + idm_next @ params.D.T) * z_mask
-    pred = fdm_obs @ params.A.T + z @ params.B.T
+    pred = (fdm_obs if a_is_fixed(params) else fdm_obs @ params.A.T) + z @ params.B.T
     if src.shift_fdm is not None:
         pred = pred - knobs.kappa * src.shift_fdm
     total = jnp.mean(jnp.square(pred - o_next))

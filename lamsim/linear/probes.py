@@ -15,7 +15,12 @@ interventional distribution (o ~ N(0, I), a ~ N(0, I_{d_a}) independent of o):
 * ``policy-fit``: fitted on the training distribution, where
   a = chi Pi o + (1 - chi) s (paper Sec. 4.2), as the authors' released script
   for the chi panel does. The probe may then read part of the action from o,
-  which stops working once the action is intervened on.
+  which stops working once the action is intervened on;
+* ``noise-free``: fitted on the training distribution (noise included) and
+  scored where o' holds no noise, the noise target a fresh draw independent of
+  the latent (the authors' Figure 3 middle script). A probe of a fitted on
+  z = a + n shrinks by 1 / (1 + Var n); scored on z = a its error is
+  (Var n / (1 + Var n))^2 per unit of action variance.
 
 and the action target is a (``action``) or X^+ (q + eps) = a + X^T eps
 (``subspace``, the newest released script for the i.i.d. panel: noise inside
@@ -35,16 +40,30 @@ class Noise(NamedTuple):
 
     kind 'none' | 'iid' (G_e = sigma I_{d_o}) | 'exo' (G_e = sigma Y, Y [d_o, d_b]).
     G_e is a scaled isometry, so a probe predicts eps exactly as well as e.
+    ``dist`` 'uniform' (i.i.d. only): eps = sigma u, u ~ U[0, 1) per coordinate,
+    so G_e = sigma / sqrt(12) I and eps has mean sigma / 2 (:attr:`mean`); the
+    probes' bias absorbs a mean, so only the covariance enters them.
     """
 
     kind: str
     sigma: float
     noise_map: Optional[np.ndarray] = None
+    dist: str = "gaussian"
+
+    @property
+    def scale(self) -> float:
+        """The standard deviation of each noise source: sigma, or sigma / sqrt(12) (uniform)."""
+        return self.sigma / np.sqrt(12.0) if self.dist == "uniform" else self.sigma
+
+    @property
+    def mean(self) -> float:
+        """The mean of each coordinate of eps (sigma / 2 for uniform noise, else 0)."""
+        return 0.5 * self.sigma if self.dist == "uniform" else 0.0
 
     def load(self, m: np.ndarray) -> np.ndarray:
         """``m @ G_e`` for ``m`` [k, d_o]."""
         if self.kind == "iid":
-            return self.sigma * m
+            return self.scale * m
         return self.sigma * (m @ self.noise_map)
 
     def covariance(self, m: np.ndarray) -> np.ndarray:
@@ -60,9 +79,10 @@ class Noise(NamedTuple):
 class Protocol(NamedTuple):
     """How the probes are fitted and what the action probe predicts.
 
-    probe: 'interventional' | 'policy-fit'; action_target: 'action' | 'subspace'.
+    probe: 'interventional' | 'policy-fit' | 'noise-free'; action_target: 'action' | 'subspace'.
     ``chi`` and ``policy_map`` Pi [d_a, d_o] describe the training policy
-    a = chi Pi o + (1 - chi) s (used by 'policy-fit' only); ``action_effect``
+    a = chi Pi o + (1 - chi) s (the fitting distribution of 'policy-fit' and
+    'noise-free'); ``action_effect``
     X [d_o, d_a] is needed by the 'subspace' target when there is noise.
     """
 
@@ -140,18 +160,22 @@ def probe_nmse(cov: np.ndarray, cross: np.ndarray, target_var: float, ridge: flo
 
 def _moments(load_obs: np.ndarray, load_action: np.ndarray, load_src: Optional[np.ndarray],
              target_src: Optional[np.ndarray], target_obs: Optional[np.ndarray],
-             target_action: float) -> Moments:
+             target_action: float, noise_in_latent: bool = True) -> Moments:
     """Moments of l = L_o o + L_a u + L_s e when the action target is
     y = T_o o + t u + T_s e, for independent standard o [d_o], u [d_a], e [d_e].
 
     load_*: the latent's loadings [k, .]; target_src: T_s [d_a, d_e] (None: 0);
     target_obs: T_o [d_a, d_o] (None: 0); target_action: the scalar t.
+    ``noise_in_latent=False``: the latent does not see e (o' without noise)
+    while the targets still hold their own, independent draw of it.
     """
     cov = load_obs @ load_obs.T + load_action @ load_action.T
     # Cov(l, y) = L_o T_o^T + t L_a + L_s T_s^T
     action = load_action if target_action == 1.0 else target_action * load_action
     if target_obs is not None:
         action = action + load_obs @ target_obs.T
+    if load_src is not None and not noise_in_latent:
+        return Moments(cov, action, load_obs, np.zeros_like(load_src))
     if load_src is not None:
         cov = cov + load_src @ load_src.T
         if target_src is not None:
@@ -160,21 +184,25 @@ def _moments(load_obs: np.ndarray, load_action: np.ndarray, load_src: Optional[n
 
 
 def latent_terms(load_obs: np.ndarray, load_action: np.ndarray, load_noise: Optional[np.ndarray],
-                 noise: Noise, ridge: float = DEFAULT_RIDGE, protocol: Protocol = INTERVENTIONAL) -> Terms:
+                 noise: Noise, ridge: float = DEFAULT_RIDGE, protocol: Protocol = INTERVENTIONAL,
+                 obs_loadings: Optional[tuple] = None) -> Terms:
     """LLO terms (paper eq. 6) of the latent l = L_o o + L_a a + L_eps eps.
 
     load_obs: [k, d_o] L_o; load_action: [k, d_a] L_a; load_noise: [k, d_o]
     L_eps (ignored without noise, where nMSE(eps | l) := 1). The loadings are
     the latent's response to the sources on the interventional distribution;
     ``protocol`` says where the probes are fitted and what the action probe
-    predicts.
+    predicts. ``obs_loadings`` (L_o, L_a, L_eps) of another latent: the o and
+    noise probes read that one (the authors' Figure 4 left script reads the
+    action from o'_hat - o and o from z); None: the same latent.
 
     Scoring distribution (o, a, e independent): Cov(l) = L_o L_o^T + L_a L_a^T
     + L_s L_s^T with L_s = L_eps G_e, and Cov(l, a) = L_a, Cov(l, o) = L_o,
-    Cov(l, e) = L_s. Under 'policy-fit' the probes are fitted on the training
-    distribution, where a = chi Pi o + (1 - chi) s, so l loads
+    Cov(l, e) = L_s. Under 'policy-fit' and 'noise-free' the probes are fitted
+    on the training distribution, where a = chi Pi o + (1 - chi) s, so l loads
     L_o + chi L_a Pi on o and (1 - chi) L_a on s, and the action itself loads
-    chi Pi on o and (1 - chi) I on s.
+    chi Pi on o and (1 - chi) I on s. Under 'noise-free' the scoring latent
+    has L_s = 0 and the noise target is independent of it.
 
     The 'subspace' target is y = X^T (X a + eps) = a + X^T G_e e: its extra
     cross-moment is L_s (X^T G_e)^T and tr Cov(y) = d_a + ||X^T G_e||_F^2 (the
@@ -185,25 +213,33 @@ def latent_terms(load_obs: np.ndarray, load_action: np.ndarray, load_noise: Opti
     optimum with d_z = d_a the noise term is 1 - d_a sigma^2 / ((1 + sigma^2) d_o).
     """
     d_o, d_a = load_obs.shape[1], load_action.shape[1]
-    if protocol.probe == "policy-fit" and protocol.policy_map is None:
-        raise ValueError("protocol probe='policy-fit' needs the policy map Pi")
+    if protocol.probe in ("policy-fit", "noise-free") and protocol.policy_map is None:
+        raise ValueError(f"protocol probe={protocol.probe!r} needs the policy map Pi")
     if protocol.action_target == "subspace" and noise.active and protocol.action_effect is None:
         raise ValueError("protocol action_target='subspace' needs the action effect X")
-    load_src = noise.load(load_noise) if noise.active else None  # Cov(l, e), e the unit noise source
     target_src = None
     target_var = float(d_a)
-    if protocol.action_target == "subspace" and load_src is not None:
+    if protocol.action_target == "subspace" and noise.active:
         target_src = noise.load(protocol.action_effect.T)  # X^T G_e [d_a, d_e]
         target_var += float(np.sum(target_src ** 2))
-    score = _moments(load_obs, load_action, load_src, target_src, None, 1.0)
-    fit = score
-    if protocol.probe == "policy-fit":
+
+    def fit_and_score(loadings):
+        l_o, l_a, l_eps = loadings
+        load_src = noise.load(l_eps) if noise.active else None  # Cov(l, e), e the unit noise source
+        score = _moments(l_o, l_a, load_src, target_src, None, 1.0, protocol.probe != "noise-free")
+        if protocol.probe == "interventional":
+            return score, score
         chi = protocol.chi
-        fit = _moments(load_obs + chi * (load_action @ protocol.policy_map), (1.0 - chi) * load_action, load_src,
+        fit = _moments(l_o + chi * (l_a @ protocol.policy_map), (1.0 - chi) * l_a, load_src,
                        target_src, chi * protocol.policy_map, 1.0 - chi)
+        return fit, score
+
+    fit, score = fit_and_score((load_obs, load_action, load_noise))
     nmse_action = probe_error(fit.cov, fit.action, score.cov, score.action, target_var, ridge)
+    if obs_loadings is not None:
+        fit, score = fit_and_score(obs_loadings)
     nmse_obs = probe_error(fit.cov, fit.obs, score.cov, score.obs, float(d_o), ridge)
     nmse_noise = 1.0
-    if load_src is not None:
-        nmse_noise = probe_error(fit.cov, fit.noise, score.cov, score.noise, float(load_src.shape[1]), ridge)
+    if noise.active:
+        nmse_noise = probe_error(fit.cov, fit.noise, score.cov, score.noise, float(fit.noise.shape[1]), ridge)
     return Terms(-nmse_action + nmse_noise + nmse_obs, nmse_action, nmse_noise, nmse_obs)

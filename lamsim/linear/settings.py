@@ -11,15 +11,26 @@ import math
 from typing import Optional
 
 NOISE_KINDS = ("none", "iid", "exo")
-LATENTS = ("true", "surrogate")
+#: The distribution of i.i.d. noise: ``gaussian`` (sigma N(0, 1) per coordinate, paper Sec. 4.1) or
+#: ``uniform`` (sigma U[0, 1) per coordinate, mean sigma/2: the authors' Figure 4 middle script).
+NOISE_DISTS = ("gaussian", "uniform")
+#: What a probe reads: the true latent z = C o + D o', the surrogate B^+ (o'_hat - o) (d_z
+#: coordinates), or the unprojected o'_hat - o (d_o coordinates, the authors' Figure 4 left script).
+LATENTS = ("true", "surrogate", "unprojected")
 #: Training profiles: ``faithful`` (the paper's optimiser on samples),
 #: ``fast`` (a cosine schedule on samples), ``exact`` (Adam on the closed-form
 #: expected loss, no samples). docs/method.md defines them.
-PROFILES = ("exact", "fast", "faithful")
+PROFILES = ("exact", "fast", "faithful", "faithful-exact")
 #: How the probes are fitted: on data where the action varies on its own
 #: (``interventional``), or on the training distribution and then scored on the
-#: interventional one (``policy-fit``, the paper's released chi script).
-PROBES = ("interventional", "policy-fit")
+#: interventional one (``policy-fit``, the paper's released chi script), or on the
+#: training distribution and scored where o' holds no noise, the noise target a fresh
+#: draw (``noise-free``, the authors' Figure 3 middle script).
+PROBES = ("interventional", "policy-fit", "noise-free")
+#: How the probes are estimated: ``exact`` (the closed-form population ridge least-squares
+#: probe, ours) or ``paper`` (linear probes with bias trained the authors' way: Adam 1e-3,
+#: batch 128, their step count, on samples; scored exactly). lamsim/linear/paper_probes.py.
+READINGS = ("exact", "paper")
 #: What the action probe predicts: the action a, or X^+ (q + eps) (``subspace``:
 #: noise inside the action subspace counts as action).
 ACTION_TARGETS = ("action", "subspace")
@@ -27,11 +38,11 @@ ACTION_TARGETS = ("action", "subspace")
 #: ``jax.random.normal`` (threefry).
 STREAMS = ("hash", "jax")
 #: Fields that choose how a trained model is read, not how it is trained.
-EVALUATION_FIELDS = ("latent", "probe", "action_target")
+EVALUATION_FIELDS = ("latent", "obs_latent", "probe", "action_target", "reading")
 
 #: Adam steps of a profile when a run does not say (the experiments set every
 #: panel's count explicitly, in experiments/runner.py).
-DEFAULT_STEPS = {"exact": 2000, "fast": 4000, "faithful": 10000}
+DEFAULT_STEPS = {"exact": 2000, "fast": 4000, "faithful": 10000, "faithful-exact": 10000}
 
 
 def _fail(field: str, value, allowed: str):
@@ -47,8 +58,12 @@ class Setting:
     ``none``). ``kappa`` is the augmentation strength |kappa| (0 = off),
     ``label_rate`` the share lambda of samples carrying their action label,
     ``chi`` the policy's determinism. ``steps=None`` takes the profile default.
-    ``probe`` and ``action_target`` choose the evaluation protocol (they do
-    not change training); ``stream`` the data stream's normal generator.
+    ``probe``, ``action_target``, ``obs_latent`` (the latent the o and noise
+    probes read; None: ``latent``) and ``reading`` (how the probes are
+    estimated) choose the evaluation protocol (they do not change training);
+    ``stream`` the data stream's normal generator. ``learn_a=False`` fixes the
+    FDM's A to I (the authors' Figure 3 scripts); ``noise_dist`` is the i.i.d.
+    noise's distribution.
     """
 
     d_o: int = 128
@@ -68,6 +83,10 @@ class Setting:
     probe: str = "interventional"
     action_target: str = "action"
     stream: str = "hash"
+    learn_a: bool = True
+    noise_dist: str = "gaussian"
+    obs_latent: Optional[str] = None
+    reading: str = "exact"
 
     def __post_init__(self):
         for name in ("d_o", "d_a", "d_z", "d_b", "batch"):
@@ -96,10 +115,16 @@ class Setting:
             _fail("label_rate", self.label_rate, "must lie in [0, 1]")
         if self.latent not in LATENTS:
             _fail("latent", self.latent, f"must be one of {', '.join(LATENTS)}")
+        if self.obs_latent is not None and self.obs_latent not in LATENTS:
+            _fail("obs_latent", self.obs_latent, f"must be None or one of {', '.join(LATENTS)}")
+        if not isinstance(self.learn_a, bool):
+            _fail("learn_a", self.learn_a, "must be True (A learned) or False (A fixed to I)")
         for name, allowed in (("profile", PROFILES), ("probe", PROBES), ("action_target", ACTION_TARGETS),
-                              ("stream", STREAMS)):
+                              ("stream", STREAMS), ("noise_dist", NOISE_DISTS), ("reading", READINGS)):
             if getattr(self, name) not in allowed:
                 _fail(name, getattr(self, name), f"must be one of {', '.join(allowed)}")
+        if self.noise_dist == "uniform" and self.noise == "exo":
+            _fail("noise_dist", self.noise_dist, "'uniform' is a distribution of i.i.d. noise, not of noise='exo'")
         if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1):
             _fail("steps", self.steps, "must be an integer >= 1")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
@@ -117,6 +142,11 @@ class Setting:
     @property
     def sigma_exo(self) -> float:
         return self.sigma if self.noise == "exo" else 0.0
+
+    @property
+    def probe_latent(self) -> str:
+        """The latent the o and noise probes read."""
+        return self.latent if self.obs_latent is None else self.obs_latent
 
     def training(self) -> "Setting":
         """This setting with its evaluation fields at their defaults: settings

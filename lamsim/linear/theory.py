@@ -53,13 +53,17 @@ class Spectrum(NamedTuple):
 
 
 def residual_spectrum(env: dict, chi: float, noise: Noise) -> Spectrum:
-    """Spectrum of Cov(o' - E[o' | o]) = (1 - chi)^2 X X^T + Cov(eps)."""
+    """Spectrum of the second moment of o' - E[o' | o] given the model has no bias:
+    (1 - chi)^2 X X^T + Cov(eps) + E[eps] E[eps]^T."""
     x = env["action_effect"]
     d_o = x.shape[0]
     factors = [(1.0 - chi) * x]
     if noise.active and noise.kind == "exo":
         factors.append(noise.sigma * noise.noise_map)
-    isotropic = noise.sigma ** 2 if noise.active and noise.kind == "iid" else 0.0
+    if noise.active and noise.mean:
+        # The model has no bias: a noise mean m counts through the second moment m m^T.
+        factors.append(np.full((d_o, 1), noise.mean))
+    isotropic = noise.scale ** 2 if noise.active and noise.kind == "iid" else 0.0
     basis, r = np.linalg.qr(np.concatenate(factors, axis=1))
     mu, v = np.linalg.eigh(r @ r.T)
     return Spectrum(mu + isotropic, basis @ v, basis, isotropic, d_o)

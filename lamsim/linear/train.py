@@ -30,7 +30,8 @@ class GroupShape(NamedTuple):
     """Everything static about a group: one compiled program per distinct value.
 
     d_a, d_z are the padded (largest) sizes; iid/exo/augment/labels switch on
-    the data streams and loss terms that some setting of the group needs.
+    the data streams and loss terms that some setting of the group needs;
+    learn_a=False fixes A to I; uniform draws the i.i.d. noise as U[0, 1).
     """
 
     d_o: int
@@ -45,6 +46,8 @@ class GroupShape(NamedTuple):
     exo: bool
     augment: bool
     labels: bool
+    learn_a: bool = True
+    uniform: bool = False
 
 
 class TrainState(NamedTuple):
@@ -61,10 +64,15 @@ class TrainState(NamedTuple):
 EXACT_LEARNING_RATE = 5e-2
 
 
+#: Profiles that train on the closed-form expected loss (:mod:`lamsim.linear.exact`), drawing no data.
+EXPECTED_LOSS_PROFILES = ("exact", "faithful-exact")
+
+
 def learning_rate(profile: str, steps: int) -> optax.Schedule:
-    """``faithful``: constant 1e-3 (the paper's Adam default); ``fast``: cosine 1e-2 -> 1e-4;
-    ``exact``: cosine :data:`EXACT_LEARNING_RATE` -> 1% of it (no gradient noise to average out)."""
-    if profile == "faithful":
+    """``faithful`` and ``faithful-exact``: constant 1e-3 (the paper's Adam default); ``fast``:
+    cosine 1e-2 -> 1e-4; ``exact``: cosine :data:`EXACT_LEARNING_RATE` -> 1% of it (no gradient
+    noise to average out)."""
+    if profile in ("faithful", "faithful-exact"):
         return optax.constant_schedule(1e-3)
     if profile == "exact":
         return optax.cosine_decay_schedule(init_value=EXACT_LEARNING_RATE, decay_steps=steps, alpha=1e-2)
@@ -92,7 +100,7 @@ def make_trainer(shape: GroupShape):
     opt = optimizer(shape.profile, shape.steps)
 
     def init_one(seed, knobs):
-        params = model.init_params(_keys(seed)[0], knobs, shape.d_o, shape.d_a, shape.d_z)
+        params = model.init_params(_keys(seed)[0], knobs, shape.d_o, shape.d_a, shape.d_z, shape.learn_a)
         return TrainState(params, opt.init(params))
 
     def init(seeds, knobs):
@@ -102,7 +110,7 @@ def make_trainer(shape: GroupShape):
         key = jax.random.fold_in(_keys(seed)[1], step)
         raw = world.raw_batch(key, shape.batch, shape.d_o, shape.d_a, shape.d_b,
                              iid=shape.iid, exo=shape.exo, augment=shape.augment, labels=shape.labels,
-                             generator=shape.stream)
+                             generator=shape.stream, uniform=shape.uniform)
         return model.sources(raw, env.policy_map, env.noise_map)
 
     def apply(state, grads):
@@ -117,7 +125,7 @@ def make_trainer(shape: GroupShape):
 
     def exact_one(state, knobs, env):
         grads = jax.grad(exact.expected_loss)(state.params, knobs, env, shape.batch, iid=shape.iid, exo=shape.exo,
-                                              augment=shape.augment, labels=shape.labels)
+                                              augment=shape.augment, labels=shape.labels, uniform=shape.uniform)
         return apply(state, grads)
 
     def exact_seed(state, knobs, env):
@@ -133,7 +141,7 @@ def make_trainer(shape: GroupShape):
             # The schedule reads Adam's own step count, so no step index (and no key) is needed.
             return jax.vmap(exact_seed, in_axes=(0, None, 0))(state, knobs, env), None
 
-        if shape.profile == "exact":
+        if shape.profile in EXPECTED_LOSS_PROFILES:
             state, _ = jax.lax.scan(exact_body, state, None, length=length)
         else:
             state, _ = jax.lax.scan(body, state, start + jnp.arange(length))
@@ -143,7 +151,7 @@ def make_trainer(shape: GroupShape):
 
 
 def group_key(s: Setting) -> tuple:
-    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile, s.stream)
+    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile, s.stream, s.learn_a, s.noise_dist)
 
 
 def group_shape(settings: Sequence[Setting]) -> GroupShape:
@@ -153,6 +161,7 @@ def group_shape(settings: Sequence[Setting]) -> GroupShape:
         batch=s0.batch, steps=s0.train_steps, profile=s0.profile, stream=s0.stream,
         iid=any(s.sigma_iid > 0 for s in settings), exo=any(s.sigma_exo > 0 for s in settings),
         augment=any(s.kappa > 0 for s in settings), labels=any(s.label_rate > 0 for s in settings),
+        learn_a=s0.learn_a, uniform=s0.noise_dist == "uniform" and any(s.sigma_iid > 0 for s in settings),
     )
 
 
@@ -161,7 +170,7 @@ def bytes_per_run(shape: GroupShape) -> int:
     parameters, Adam moments, gradients and temporaries, plus batch activations
     (or, for ``exact``, the d_o x d_o loading of o and its cotangent instead)."""
     n_params = shape.d_o ** 2 + 3 * shape.d_o * shape.d_z + shape.d_a * shape.d_z
-    if shape.profile == "exact":
+    if shape.profile in EXPECTED_LOSS_PROFILES:
         return 4 * (7 * n_params + 2 * shape.d_o ** 2)
     return 4 * (7 * n_params + 12 * shape.batch * shape.d_o)
 

@@ -151,10 +151,16 @@ def stream_uniform(key: jax.Array, batch: int) -> jax.Array:
     return _unit(_stream_words(key, jnp.arange(batch, dtype=jnp.uint32)))
 
 
+def stream_uniform_matrix(key: jax.Array, batch: int, width: int) -> jax.Array:
+    """[batch, width] float32 uniforms on [0, 1) from the counter-hash stream."""
+    return _unit(_stream_words(key, jnp.arange(batch * width, dtype=jnp.uint32))).reshape(batch, width)
+
+
 class RawBatch(NamedTuple):
     """The standard draws of one step, shared by every setting of a seed.
 
-    obs [batch, d_o]; policy_noise s [batch, d_a]; iid [batch, d_o] or None;
+    obs [batch, d_o]; policy_noise s [batch, d_a]; iid [batch, d_o] or None
+    (standard normals, or U[0, 1) for uniform i.i.d. noise);
     exo b [batch, d_b] or None; shift_idm, shift_fdm [batch, d_o] or None
     (unit-variance kappa1, kappa2 before scaling by |kappa|); label_draw
     [batch] uniforms or None.
@@ -174,20 +180,28 @@ def jax_normal(key: jax.Array, batch: int, width: int) -> jax.Array:
     return jax.random.normal(key, (batch, width), jnp.float32)
 
 
+def jax_uniform(key: jax.Array, batch: int, width: int) -> jax.Array:
+    """[batch, width] float32 uniforms on [0, 1) from ``jax.random.uniform`` (threefry)."""
+    return jax.random.uniform(key, (batch, width), jnp.float32)
+
+
 def jax_normal_columns(key: jax.Array, batch: int, width: int) -> jax.Array:
     """Like :func:`jax_normal`, column j from ``fold_in(key, j)`` (padding-independent)."""
     return jax.vmap(lambda j: jax.random.normal(jax.random.fold_in(key, j), (batch,)))(jnp.arange(width)).T
 
 
-#: The per-step normal generators a Setting's ``stream`` names: (normal, normal_columns).
-GENERATORS = {"hash": (stream_normal, stream_normal_columns), "jax": (jax_normal, jax_normal_columns)}
+#: The per-step generators a Setting's ``stream`` names: (normal, normal_columns, uniform).
+GENERATORS = {"hash": (stream_normal, stream_normal_columns, stream_uniform_matrix),
+              "jax": (jax_normal, jax_normal_columns, jax_uniform)}
 
 
 def raw_batch(key: jax.Array, batch: int, d_o: int, d_a: int, d_b: int, *,
-              iid: bool, exo: bool, augment: bool, labels: bool, generator: str = "hash") -> RawBatch:
+              iid: bool, exo: bool, augment: bool, labels: bool, generator: str = "hash",
+              uniform: bool = False) -> RawBatch:
     """Draw one step's standard sources; the flags skip streams nobody uses.
-    ``generator`` picks the normals' source (a key of :data:`GENERATORS`)."""
-    normal, normal_columns = GENERATORS[generator]
+    ``generator`` picks the normals' source (a key of :data:`GENERATORS`);
+    ``uniform`` draws the i.i.d. noise stream as U[0, 1) instead of N(0, 1)."""
+    normal, normal_columns, uniform_matrix = GENERATORS[generator]
 
     def stream(i):
         return jax.random.fold_in(key, i)
@@ -195,7 +209,7 @@ def raw_batch(key: jax.Array, batch: int, d_o: int, d_a: int, d_b: int, *,
     return RawBatch(
         obs=normal(stream(STREAM_OBS), batch, d_o),
         policy_noise=normal_columns(stream(STREAM_POLICY), batch, d_a),
-        iid=normal(stream(STREAM_IID), batch, d_o) if iid else None,
+        iid=(uniform_matrix if uniform else normal)(stream(STREAM_IID), batch, d_o) if iid else None,
         exo=normal(stream(STREAM_EXO), batch, d_b) if exo else None,
         shift_idm=normal(stream(STREAM_SHIFT_IDM), batch, d_o) if augment else None,
         shift_fdm=normal(stream(STREAM_SHIFT_FDM), batch, d_o) if augment else None,

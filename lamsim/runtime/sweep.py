@@ -19,7 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamsim.linear import world
-from lamsim.linear.evaluate import METRICS, evaluate_run, theory_metrics
+from lamsim.linear import paper_probes
+from lamsim.linear.evaluate import METRICS, evaluate_run, paper_design, theory_metrics
 from lamsim.linear.probes import DEFAULT_RIDGE
 from lamsim.linear.settings import Setting
 from lamsim.linear.train import GroupShape, bytes_per_run, group_key, group_shape, seed_inputs, train_settings
@@ -201,6 +202,7 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
                       for trained in part for index, s in plan.readers[trained] for j in range(len(seeds))}
             for t, at_step in enumerate(params if checkpoints else [params]):
                 point = (t,) if checkpoints else ()
+                paper = []  # (where, design, seed) of the runs read the authors' way
                 for k, trained in enumerate(part):
                     for j, seed in enumerate(seeds):
                         run = jax.tree.map(lambda p: p[j, k], at_step)
@@ -208,6 +210,14 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
                             for metric, value in evaluate_run(s, run, envs[j], sweep.ridge,
                                                               theory[index, j]).items():
                                 arrays[metric][index + point + (j,)] = value
+                            if s.reading == "paper":
+                                paper.append((index + point + (j,), paper_design(s, run, envs[j]), seed))
+                if paper:
+                    # The paper's probes of the whole chunk train in one compiled program.
+                    read = paper_probes.read([d for _, d, _ in paper], [seed for _, _, seed in paper])
+                    for (where, _, _), terms in zip(paper, read):
+                        for metric, value in zip(("llo", "nmse_action", "nmse_noise", "nmse_obs"), terms):
+                            arrays[metric][where] = value
     dims = tuple(a.name for a in sweep.axes) + (("step",) if sweep.curve else ()) + ("seed",)
     coords = {a.name: np.asarray(a.values) for a in sweep.axes}
     if sweep.curve:

@@ -1,0 +1,156 @@
+"""The protocol pieces of the paper's reading (experiments/paper_reading.py): A fixed to I,
+uniform i.i.d. noise, the unprojected latent, noise-free scoring and probes trained the
+authors' way. Each is checked against its definition or against samples."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from lamsim.linear import exact, model, paper_probes, world
+from lamsim.linear.evaluate import LATENT_LOADINGS, evaluate
+from lamsim.linear.model import Params
+from lamsim.linear.probes import Noise, Protocol, latent_terms
+from lamsim.linear.settings import Setting
+from lamsim.linear.theory import optimal_latent_terms
+from lamsim.linear.train import knobs_of
+
+D_O, D_A, D_Z, D_B = 32, 4, 6, 4
+
+
+def _params(seed: int, learn_a: bool = True) -> Params:
+    rng = np.random.default_rng(seed)
+    shapes = {"A": (D_O, D_O), "B": (D_O, D_Z), "C": (D_Z, D_O), "D": (D_Z, D_O), "E": (D_A, D_Z)}
+    p = {n: rng.standard_normal(s) / np.sqrt(s[1]) for n, s in shapes.items()}
+    p["A"] = 0.3 * p["A"] + np.eye(D_O)
+    if not learn_a:
+        p["A"] = np.zeros((0, 0))
+    return Params(**{n: jnp.asarray(v, jnp.float32) for n, v in p.items()})
+
+
+def _knobs(setting: Setting):
+    return jax.tree.map(lambda v: v[0], knobs_of([setting]))
+
+
+@pytest.mark.parametrize("setting", [
+    Setting(d_o=D_O, d_a=D_A, d_z=D_Z, d_b=D_B, chi=0.6, kappa=0.3, noise="iid", sigma=0.7, label_rate=0.2),
+    Setting(d_o=D_O, d_a=D_A, d_z=D_Z, d_b=D_B, chi=0.3, noise="exo", sigma=1.5),
+    Setting(d_o=D_O, d_a=D_A, d_z=D_Z, d_b=D_B, noise="iid", sigma=0.9, noise_dist="uniform", kappa=0.1),
+])
+def test_a_fixed_to_identity_is_the_learned_loss_at_a_equal_i(setting):
+    """The thin closed form used when A is fixed equals the full one at A = I, gradients included."""
+    env = world.environment(2, D_O, D_A, D_B)
+    fixed = _params(5, learn_a=False)
+    at_identity = fixed._replace(A=jnp.eye(D_O))
+    knobs = _knobs(setting)
+    kwargs = dict(uniform=setting.noise_dist == "uniform")
+    v_fixed, g_fixed = jax.value_and_grad(exact.expected_loss)(fixed, knobs, env, 128, **kwargs)
+    v_full, g_full = jax.value_and_grad(exact.expected_loss)(at_identity, knobs, env, 128, **kwargs)
+    assert float(v_fixed) == pytest.approx(float(v_full), rel=1e-5)
+    for name in ("B", "C", "D", "E"):
+        np.testing.assert_allclose(getattr(g_fixed, name), getattr(g_full, name), rtol=1e-4, atol=1e-6)
+    # The sample loss with A fixed is the one with A = I too.
+    raw = world.raw_batch(jax.random.key(0), 64, D_O, D_A, D_B, iid=True, exo=True, augment=True, labels=True)
+    src = model.sources(raw, env.policy_map, env.noise_map)
+    assert float(model.loss(fixed, src, knobs, env.action_effect)) == pytest.approx(
+        float(model.loss(at_identity, src, knobs, env.action_effect)), rel=1e-5)
+
+
+def test_uniform_noise_closed_form_is_the_mean_of_the_sample_loss():
+    """Uniform noise: the closed form (covariance sigma^2/12, mean sigma/2) matches the mean
+    sample loss; leaving out the mean term is rejected by the same statistic."""
+    setting = Setting(d_o=D_O, d_a=D_A, d_z=D_Z, d_b=D_B, noise="iid", sigma=1.2, noise_dist="uniform")
+    env = world.environment(4, D_O, D_A, D_B)
+    params = _params(9)
+    knobs = _knobs(setting)
+
+    @jax.jit
+    def losses(keys):
+        def one(key):
+            raw = world.raw_batch(key, 128, D_O, D_A, D_B, iid=True, exo=False, augment=False, labels=False,
+                                  uniform=True)
+            return model.loss(params, model.sources(raw, env.policy_map, env.noise_map), knobs, env.action_effect)
+        return jax.vmap(one)(keys)
+
+    samples = np.asarray(losses(jax.random.split(jax.random.key(11), 4000)), np.float64)
+    mean, sem = samples.mean(), samples.std(ddof=1) / np.sqrt(samples.size)
+    closed = float(exact.expected_loss(params, knobs, env, 128, iid=True, exo=False, augment=False, labels=False,
+                                       uniform=True))
+    gaussian_like = float(exact.expected_loss(params, knobs, env, 128, iid=True, exo=False, augment=False,
+                                              labels=False, uniform=False))
+    assert abs(closed - mean) < 4.5 * sem, (closed, mean, sem)
+    # A closed form without the noise mean (covariance only) is far off.
+    without_mean = closed - float(jnp.sum(jnp.square(params.B @ (params.D.sum(1) * 0.6) - 0.6))) / D_O
+    assert abs(without_mean - mean) > 20 * sem
+    assert abs(gaussian_like - mean) > 20 * sem
+
+
+def test_unprojected_latent_is_the_predicted_change():
+    """o'_hat - o = (A - I) o + B z, read off the model on explicit vectors."""
+    rng = np.random.default_rng(3)
+    params = {k: np.asarray(v, np.float64) for k, v in _params(1)._asdict().items() if k != "E"}
+    x = np.linalg.qr(rng.standard_normal((D_O, D_A)))[0]
+    o, a, eps = rng.standard_normal(D_O), rng.standard_normal(D_A), rng.standard_normal(D_O)
+    o_next = o + x @ a + eps
+    z = params["C"] @ o + params["D"] @ o_next
+    change = params["A"] @ o + params["B"] @ z - o
+    l_o, l_a, l_e = LATENT_LOADINGS["unprojected"](params, x)
+    np.testing.assert_allclose(l_o @ o + l_a @ a + l_e @ eps, change, atol=1e-10)
+    fixed = dict(params, A=np.zeros((0, 0)))
+    l_o, l_a, l_e = LATENT_LOADINGS["unprojected"](fixed, x)
+    np.testing.assert_allclose(l_o @ o + l_a @ a + l_e @ eps, params["B"] @ z, atol=1e-10)
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 1.5])
+def test_noise_free_scoring_at_the_optimum(sigma):
+    """Probes fitted on z = a + n (n ~ N(0, sigma^2)) shrink by 1 / (1 + sigma^2); scored on z = a
+    the action error is (sigma^2 / (1 + sigma^2))^2 and the noise error 1 + d_a sigma^2 /
+    (d_o (1 + sigma^2)^2) (the noise target is a fresh draw)."""
+    env = {k: v for k, v in world.environment_f64(0, 128, 8, 8).items()}
+    t = optimal_latent_terms(env, 0.0, Noise("iid", sigma), 8, probe="noise-free")
+    share = sigma ** 2 / (1 + sigma ** 2)
+    assert t.nmse_action == pytest.approx(share ** 2, abs=1e-3)
+    assert t.nmse_noise == pytest.approx(1 + 8 * sigma ** 2 / (128 * (1 + sigma ** 2) ** 2), abs=1e-4)
+    assert t.nmse_obs == pytest.approx(1.0, abs=1e-6)
+    # Scored where it was fitted, the action error is the shrinkage's own: sigma^2 / (1 + sigma^2).
+    assert optimal_latent_terms(env, 0.0, Noise("iid", sigma), 8).nmse_action == pytest.approx(share, abs=1e-3)
+
+
+def test_uniform_noise_probes_use_its_covariance():
+    noise = Noise("iid", 1.2, dist="uniform")
+    assert noise.scale == pytest.approx(1.2 / np.sqrt(12))
+    assert noise.mean == pytest.approx(0.6)
+    assert Noise("iid", 1.2).mean == 0.0
+
+
+@pytest.mark.slow
+def test_probes_trained_the_authors_way_match_the_closed_form_when_well_conditioned():
+    """On a latent without tiny-variance directions, 5,000 Adam steps of a probe with bias reach the
+    least-squares probe: the paper's reading and the exact one agree (and they part where the
+    latent has a direction of tiny variance, which is where the paper reading is used)."""
+    rng = np.random.default_rng(0)
+    env = world.environment_f64(1, 64, 4, 4)
+    noise = Noise("exo", 0.8, env["noise_map"])
+    chi = 0.3
+    loads = (rng.standard_normal((6, 64)) * 0.3, rng.standard_normal((6, 4)), rng.standard_normal((6, 64)) * 0.2)
+    obs_loads = (rng.standard_normal((5, 64)) * 0.4, rng.standard_normal((5, 4)), rng.standard_normal((5, 64)) * 0.2)
+    protocol = Protocol.of("policy-fit", "action", chi, env)
+    closed = latent_terms(*loads, noise, 1e-6, protocol, obs_loads)
+    design = paper_probes.design(loads, obs_loads, noise, chi, env["policy_map"], "policy-fit")
+    trained, = paper_probes.read([design], [0])
+    for name in ("nmse_action", "nmse_obs", "nmse_noise"):
+        assert getattr(trained, name) == pytest.approx(getattr(closed, name), abs=0.01), name
+
+
+def test_evaluate_reads_the_action_and_the_observation_from_different_latents():
+    rng = np.random.default_rng(5)
+    params = {k: np.asarray(v, np.float64) for k, v in _params(2)._asdict().items() if k != "E"}
+    env = {"action_effect": np.linalg.qr(rng.standard_normal((D_O, D_A)))[0],
+           "policy_map": np.linalg.qr(rng.standard_normal((D_O, D_A)))[0].T,
+           "noise_map": np.linalg.qr(rng.standard_normal((D_O, D_B)))[0]}
+    none = Noise("none", 0.0)
+    mixed = evaluate(params, env, 0.4, none, "unprojected", probe="policy-fit", obs_latent="true")
+    unprojected = evaluate(params, env, 0.4, none, "unprojected", probe="policy-fit")
+    true = evaluate(params, env, 0.4, none, "true", probe="policy-fit")
+    assert mixed.terms.nmse_action == pytest.approx(unprojected.terms.nmse_action, abs=1e-12)
+    assert mixed.terms.nmse_obs == pytest.approx(true.terms.nmse_obs, abs=1e-12)
+    assert mixed.terms.nmse_obs != pytest.approx(unprojected.terms.nmse_obs, abs=1e-3)
