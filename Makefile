@@ -39,6 +39,8 @@ draw: $(STAMP)
 	$(PY) -m figures.fig4 --results $(RESULTS)
 	$(PY) -m figures.table1 --results $(RESULTS)
 	$(PY) -m figures.dynamics --results $(RESULTS)
+	$(PY) -m figures.paper --results $(RESULTS)
+	$(PY) -m experiments.agreement --results $(RESULTS) || true
 
 check: $(STAMP)
 	$(PY) -m experiments.claims --results $(RESULTS)

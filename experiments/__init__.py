@@ -5,11 +5,13 @@ not installed as a package (it would collide with other projects' top-level
 ``experiments``); the library :mod:`lamsim` never imports it.
 """
 PANELS = ("fig3_left", "fig3_middle", "fig3_right", "fig4_left", "fig4_middle", "fig4_right")
+#: The same panels read as the paper read them (experiments/paper_reading.py), written to OUT/paper/.
+PAPER = tuple(f"paper/{p}" for p in PANELS)
 TABLES = ("table1",)
 #: Beyond the paper: training curves (experiments/dynamics.py).
 DYNAMICS = ("dynamics_chi", "dynamics_kappa")
 #: What ``all`` (and ``make figures``) runs.
-NAMES = PANELS + TABLES + DYNAMICS
+NAMES = PANELS + PAPER + TABLES + DYNAMICS
 #: Also runnable by name: the profile check behind row P of ``make check``.
 CHECKS = ("profile_check",)
 #: Where a name's declaration lives when it is not ``experiments.NAME.EXPERIMENT``.
@@ -22,5 +24,7 @@ def experiment(name: str):
 
     if name not in NAMES + CHECKS:
         raise ValueError(f"experiment={name!r} is invalid: must be one of {', '.join(NAMES + CHECKS)} or all")
+    if name in PAPER:
+        return importlib.import_module("experiments.paper_reading").PANELS[name.split("/", 1)[1]]
     module, attribute = _DECLARED.get(name, (name, "EXPERIMENT"))
     return getattr(importlib.import_module(f"experiments.{module}"), attribute)

@@ -345,6 +345,24 @@ def nonlinear_lam(table: Results) -> list:
     return checks
 
 
+def paper_figures(*panels: Results) -> list:
+    """F: the paper reading of each panel (experiments/paper_reading.py) against the authors'
+    figure values (experiments/authors.py), point by point: max |d| within the panel's
+    tolerance (experiments/agreement.py), Figure 4 left split at chi = 1."""
+    from experiments import agreement, authors
+
+    checks = []
+    for name, result in zip(authors.PANELS, panels):
+        try:
+            found = agreement.panel_rows(name, result)
+        except ValueError as e:
+            raise ClaimError(str(e)) from e
+        checks += [Check(f"paper reading vs the authors' values: {r.panel}", f"max |d| <= {r.tolerance:g}",
+                         f"max {r.max_abs:.3f} at {label(r.worst)}, mean {r.mean_abs:.3f} ({r.n} pts)", r.holds)
+                   for r in found]
+    return checks
+
+
 # ---------------------------------------------------------------- the profile check
 
 class ProfileCase(NamedTuple):
@@ -436,6 +454,10 @@ _MEASURES = {
 CLAIMS = tuple(ClaimSpec(cid, STATEMENTS[cid], needs, measure) for cid, (needs, measure) in _MEASURES.items()) + (
     ClaimSpec("P", "The exact and fast profiles stand in for the faithful one (same verdicts, LLO within 0.05)",
               ("profile_check",), profiles_stand_in_for_faithful),
+    ClaimSpec("F", "The paper's figures as the paper read them: each panel's paper reading agrees with the "
+                   "authors' figure values", tuple(f"paper/{p}" for p in
+                                                   ("fig3_left", "fig3_middle", "fig3_right", "fig4_left",
+                                                    "fig4_middle", "fig4_right")), paper_figures),
 )
 
 
@@ -463,14 +485,15 @@ def obtain(name: str, out: Path, quick: bool) -> Union[Results, Missing]:
     from experiments import experiment
     from experiments.runner import reusable, run_experiment
 
-    if quick and name == "table1":
-        # Table 1 has no reduced variant that keeps its orderings: read a full one.
+    if quick and (name == "table1" or name.startswith("paper/")):
+        # Table 1 has no reduced variant that keeps its orderings, and the paper reading is compared on
+        # the authors' whole grid: read full ones.
         for folder in (out, PUBLISHED):
             try:
                 return load(folder / name)
             except ResultsError as e:
                 error = e
-        return Missing(f"skipped in quick mode: no published Table 1 ({error})", skipped=True)
+        return Missing(f"skipped in quick mode: no published {name} ({error})", skipped=True)
     try:
         exp = experiment(name)
         # The profile check is a fixed set of cases: a stored one for other cases is stale.

@@ -74,7 +74,8 @@ class Panel:
     ``axes`` is the full grid, ``quick_axes`` its reduced subset, ``base`` the
     fixed fields, ``claim`` the paper's statement the panel illustrates.
     ``curve`` records that many exact evaluations along training;
-    ``fixed_profile`` pins the profile whatever the command line asks.
+    ``fixed_profile`` pins the profile whatever the command line asks;
+    ``step_table`` (profile -> steps) replaces the panel's row of :data:`STEPS`.
     """
 
     name: str
@@ -85,11 +86,13 @@ class Panel:
     default_seeds: int = DEFAULT_SEEDS
     curve: int = 0
     fixed_profile: Optional[str] = None
+    step_table: Optional[dict] = None
 
     def steps(self, profile: str) -> int:
-        if profile not in STEPS[self.name]:
-            raise ValueError(f"profile={profile!r} is invalid: must be one of {', '.join(STEPS[self.name])}")
-        return STEPS[self.name][profile]
+        table = STEPS[self.name] if self.step_table is None else self.step_table
+        if profile not in table:
+            raise ValueError(f"profile={profile!r} is invalid: must be one of {', '.join(table)}")
+        return table[profile]
 
     def sweep(self, profile: str = DEFAULT_PROFILE, seeds: int = DEFAULT_SEEDS, quick: bool = False,
               steps: Optional[int] = None) -> Sweep:
