@@ -122,7 +122,19 @@ class Panel:
 
 
 def _normalised(config: dict) -> dict:
-    return json.loads(json.dumps(config, default=results.json_default))
+    """``config`` as its JSON side-car holds it; a ``base`` Setting with every field, so a config
+    written before a Setting field existed equals one with that field at its default."""
+    config = json.loads(json.dumps(config, default=results.json_default))
+    if isinstance(config.get("base"), dict):
+        try:
+            config["base"] = _normalised_setting(config["base"])
+        except (TypeError, ValueError):
+            pass
+    return config
+
+
+def _normalised_setting(fields: dict) -> dict:
+    return json.loads(json.dumps(Setting(**fields).to_dict(), default=results.json_default))
 
 
 def reusable(out, names, config: Optional[dict] = None) -> bool:
@@ -133,7 +145,7 @@ def reusable(out, names, config: Optional[dict] = None) -> bool:
         loaded = [results.load(Path(out) / n) for n in names]
     except results.ResultsError:
         return False
-    return config is None or loaded[0].meta.get("config") == _normalised(config)
+    return config is None or _normalised(loaded[0].meta.get("config") or {}) == _normalised(config)
 
 
 def run_experiment(exp, profile: str = DEFAULT_PROFILE, seeds: Optional[int] = None, quick: bool = False,
