@@ -154,3 +154,22 @@ def test_evaluate_reads_the_action_and_the_observation_from_different_latents():
     assert mixed.terms.nmse_action == pytest.approx(unprojected.terms.nmse_action, abs=1e-12)
     assert mixed.terms.nmse_obs == pytest.approx(true.terms.nmse_obs, abs=1e-12)
     assert mixed.terms.nmse_obs != pytest.approx(unprojected.terms.nmse_obs, abs=1e-3)
+
+
+def test_a_config_written_before_new_setting_fields_still_matches(tmp_path):
+    """A side-car whose base Setting lacks fields added later (at their defaults) is reusable;
+    a base that differs in a value is not."""
+    from experiments.runner import Panel, reusable
+    from lamsim import save
+    from lamsim.runtime.sweep import Axis
+
+    panel = Panel("p", "", Setting(d_z=4), (Axis.of("chi", [0.0]),), (), step_table={"exact": 10})
+    config = panel.job(seeds=1).config
+    old = dict(config, base={k: v for k, v in config["base"].items()
+                             if k not in ("learn_a", "noise_dist", "obs_latent", "reading")})
+    arrays = {"llo": np.zeros((1, 1))}
+    coords = {"chi": np.zeros(1), "seed": np.zeros(1)}
+    save(tmp_path, "p", arrays, ("chi", "seed"), coords, {"config": old})
+    assert reusable(tmp_path, ("p",), config)
+    save(tmp_path, "p", arrays, ("chi", "seed"), coords, {"config": dict(old, base=dict(old["base"], d_z=5))})
+    assert not reusable(tmp_path, ("p",), config)
