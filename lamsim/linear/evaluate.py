@@ -20,7 +20,10 @@ from lamsim.linear.settings import Setting
 #: Arrays every sweep result holds, shaped [*axes, seed] (NaN where undefined).
 METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "llo_ridge0", "loss", "pca_floor", "theory_llo",
            "theory_nmse_action", "theory_nmse_noise", "theory_nmse_obs",
-           "alignment", "a_minus_i", "c_plus_d", "dy_ratio")
+           "alignment", "a_minus_i", "c_plus_d", "dy_ratio", "llo_drift")
+#: How far from converged a run ended: |llo_drift| (the exact LLO at the end of training minus
+#: the one at half its steps) above this, and a verdict does not rest on the run.
+CONVERGED_DRIFT = 0.01
 
 
 def true_latent_loadings(params: dict, action_effect: np.ndarray):
@@ -156,6 +159,18 @@ def unpadded_params(s: Setting, params) -> dict:
     """One run's A, B, C, D at the setting's own d_z (from padded :class:`~lamsim.linear.model.Params`)."""
     params = params._asdict()
     return {"A": params["A"], "B": params["B"][:, :s.d_z], "C": params["C"][:s.d_z], "D": params["D"][:s.d_z]}
+
+
+def exact_llo(s: Setting, params, env: dict, ridge: float) -> float:
+    """The LLO of one run read with the closed-form probes of ``s``'s protocol (whatever
+    ``s.reading``): params, padded float32 arrays of one (seed, setting); env, the seed's padded
+    float64 environment."""
+    params = {k: np.asarray(v, np.float64) for k, v in unpadded_params(s, params).items()}
+    unpadded = _unpadded_env(s, env)
+    x = unpadded["action_effect"]
+    obs = None if s.probe_latent == s.latent else LATENT_LOADINGS[s.probe_latent](params, x)
+    return latent_terms(*LATENT_LOADINGS[s.latent](params, x), noise_of(s, unpadded), ridge,
+                        Protocol.of(s.probe, s.action_target, s.chi, unpadded), obs).llo
 
 
 def paper_design(s: Setting, params, env: dict):

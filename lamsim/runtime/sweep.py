@@ -20,7 +20,7 @@ import numpy as np
 
 from lamsim.linear import world
 from lamsim.linear import paper_probes
-from lamsim.linear.evaluate import METRICS, evaluate_run, paper_design, theory_metrics
+from lamsim.linear.evaluate import METRICS, evaluate_run, exact_llo, paper_design, theory_metrics
 from lamsim.linear.probes import DEFAULT_RIDGE
 from lamsim.linear.settings import Setting
 from lamsim.linear.train import GroupShape, bytes_per_run, group_key, group_shape, seed_inputs, train_settings
@@ -195,8 +195,18 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
             what = (f"group {g}/{len(plan.groups)} chunk {c + 1}/{group.n_chunks} "
                     f"({len(part)} settings x {len(seeds)} seeds)")
             checkpoints = sweep.checkpoints()
+            # Without a curve, training also stops at half its steps: how far the LLO still moved in the
+            # second half (llo_drift) says how far from converged the run ended.
+            halfway = () if checkpoints else (shape.steps // 2,)
             params = train_settings(shape, padded, inputs,
-                                    lambda n: progress.advance(n * len(part) * len(seeds), what), checkpoints)
+                                    lambda n: progress.advance(n * len(part) * len(seeds), what),
+                                    checkpoints or halfway + (shape.steps,))
+            half_llo = {}
+            if halfway:
+                half, params = params
+                half_llo = {(index, j): exact_llo(s, jax.tree.map(lambda p: p[j, k], half), envs[j], sweep.ridge)
+                            for k, trained in enumerate(part) for j in range(len(seeds))
+                            for index, s in plan.readers[trained]}
             # The theory does not depend on training: once per (setting, seed), not per checkpoint.
             theory = {(index, j): theory_metrics(s, envs[j], sweep.ridge)
                       for trained in part for index, s in plan.readers[trained] for j in range(len(seeds))}
@@ -207,9 +217,11 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
                     for j, seed in enumerate(seeds):
                         run = jax.tree.map(lambda p: p[j, k], at_step)
                         for index, s in plan.readers[trained]:
-                            for metric, value in evaluate_run(s, run, envs[j], sweep.ridge,
-                                                              theory[index, j]).items():
+                            metrics = evaluate_run(s, run, envs[j], sweep.ridge, theory[index, j])
+                            for metric, value in metrics.items():
                                 arrays[metric][index + point + (j,)] = value
+                            if half_llo:
+                                arrays["llo_drift"][index + (j,)] = metrics["llo"] - half_llo[index, j]
                             if s.reading == "paper":
                                 paper.append((index + point + (j,), paper_design(s, run, envs[j]), seed))
                 if paper:
