@@ -197,7 +197,7 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
             checkpoints = sweep.checkpoints()
             # Without a curve, training also stops at half its steps: how far the LLO still moved in the
             # second half (llo_drift) says how far from converged the run ended.
-            halfway = () if checkpoints else (shape.steps // 2,)
+            halfway = () if checkpoints or shape.steps < 2 else (shape.steps // 2,)
             params = train_settings(shape, padded, inputs,
                                     lambda n: progress.advance(n * len(part) * len(seeds), what),
                                     checkpoints or halfway + (shape.steps,))
