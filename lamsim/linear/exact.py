@@ -140,3 +140,76 @@ def matmul_flops(d_o: int, d_z: int) -> int:
     the d_o x d_o products only: B S_chi forward, then through B and S_chi
     backward, 6 d_o^2 d_z (X Pi does not depend on the parameters)."""
     return 6 * d_o * d_o * d_z
+
+
+def _rownorm2(m: jax.Array) -> jax.Array:
+    return jnp.sum(jnp.square(m), axis=1)
+
+
+def batch_gradient_variance(params: Params, knobs: Knobs, env: Environment, batch: int, grads: Params, *,
+                            iid: bool = True, exo: bool = True, augment: bool = True,
+                            uniform: bool = False) -> Params:
+    """Elementwise variance of the reconstruction loss's gradient over one sampled batch of ``batch``.
+
+    Every gradient of the sample loss is a batch mean of outer products, (2 / d_o) r f^T for A
+    (r the residual, f the FDM input), (2 / d_o) r z^T for B, (2 / d_o) (B^T r) g^T for C and
+    (2 / d_o) (B^T r) h^T for D (g, h the IDM inputs). For jointly Gaussian zero-mean u, w,
+    Var(u_j w_k) = E[u_j^2] E[w_k^2] + E[u_j w_k]^2, so with G the expected gradient
+
+        Var(G_batch) = ((2 / d_o)^2 diag E[u u^T] diag E[w w^T]^T + G^2) / batch.
+
+    ``grads``: the expected loss's gradient G (the caller has it). The action head's term is left
+    out (its gradient vanishes in batches without labels, which no Gaussian formula describes):
+    E's variance is G_E^2 / batch. A noise mean (uniform noise) enters the second moments; its
+    fourth moments are taken as Gaussian. Used by the ``faithful-exact`` profile, whose Adam sees
+    E[g^2] = G^2 + Var(G_batch) as Adam on sampled batches does.
+    """
+    a_mask, z_mask = model.masks(knobs, params.E.shape[0], params.C.shape[0])
+    d_o = params.B.shape[0]
+    c = params.C * z_mask[:, None]
+    d = params.D * z_mask[:, None]
+    b = params.B
+    x = env.action_effect * a_mask
+    pi = env.policy_map * a_mask[:, None]
+    chi, kappa, sigma_iid, sigma_exo = knobs.chi, knobs.kappa, knobs.sigma_iid, knobs.sigma_exo
+    iid_var = (sigma_iid ** 2 / 12.0 if uniform else sigma_iid ** 2) if iid else 0.0
+    exo_var = sigma_exo ** 2 if exo else 0.0
+    mean = jnp.full((d_o,), 0.5 * sigma_iid) if (iid and uniform) else jnp.zeros((d_o,))
+    y = env.noise_map
+    s = c + d
+    dx, dy = d @ x, d @ y
+    s_chi = s + chi * dx @ pi
+    fixed = model.a_is_fixed(params)
+    a_minus_i = jnp.zeros((d_o, d_o)) if fixed else params.A - jnp.eye(d_o, dtype=params.A.dtype)
+    obs_loading = a_minus_i - chi * (x @ pi) + b @ s_chi          # r's loading on o      [d_o, d_o]
+    n_x, n_y = b @ dx - x, b @ dy - y                              # N X, N Y
+    bd = b @ d                                                     # B D                   [d_o, d_o]
+    n = bd - jnp.eye(d_o)                                          # N = B D - I
+    r_mean = n @ mean
+    bs = b @ s
+    # diag E[r r^T], and the same for u = B^T r (rows of B^T times r's loadings).
+    r2 = (_rownorm2(obs_loading) + (1 - chi) ** 2 * _rownorm2(n_x) + iid_var * _rownorm2(n)
+          + exo_var * _rownorm2(n_y) + kappa ** 2 * (_rownorm2(bs) + _rownorm2(a_minus_i)) + r_mean ** 2)
+    bt = b.T
+    u2 = (_rownorm2(bt @ obs_loading) + (1 - chi) ** 2 * _rownorm2(bt @ n_x) + iid_var * _rownorm2(bt @ n)
+          + exo_var * _rownorm2(bt @ n_y) + kappa ** 2 * (_rownorm2(bt @ bs) + _rownorm2(bt @ a_minus_i))
+          + (bt @ r_mean) ** 2)
+    # diag E[z z^T], E[f f^T] (f = o + kappa2), E[g g^T] (g = o + kappa1), E[h h^T] (h = o' + kappa1).
+    z2 = (_rownorm2(s_chi) + (1 - chi) ** 2 * _rownorm2(dx) + iid_var * _rownorm2(d) + exo_var * _rownorm2(dy)
+          + kappa ** 2 * _rownorm2(s) + (d @ mean) ** 2) * z_mask
+    f2 = jnp.full((d_o,), 1.0 + kappa ** 2)
+    xpi = x @ pi
+    h2 = (1.0 + 2.0 * chi * jnp.diagonal(xpi) + chi ** 2 * _rownorm2(xpi) + (1 - chi) ** 2 * _rownorm2(x)
+          + iid_var + exo_var * _rownorm2(y) + kappa ** 2 + mean ** 2)
+    scale = (2.0 / d_o) ** 2
+
+    def var(out2, in2, g):
+        return (scale * out2[:, None] * in2[None, :] + jnp.square(g)) / batch
+
+    return Params(
+        A=jnp.zeros_like(params.A) if fixed else var(r2, f2, grads.A),
+        B=var(r2, z2, grads.B),
+        C=var(u2 * z_mask, f2, grads.C),
+        D=var(u2 * z_mask, h2, grads.D),
+        E=jnp.square(grads.E) / batch,
+    )

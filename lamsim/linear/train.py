@@ -83,6 +83,37 @@ def optimizer(profile: str, steps: int) -> optax.GradientTransformation:
     return optax.adam(learning_rate(profile, steps))
 
 
+class MeanFieldAdamState(NamedTuple):
+    """Adam's state on the expected loss, fed the batch gradient's second moment."""
+
+    count: jax.Array
+    mu: Params
+    nu: Params
+
+
+#: Adam's constants (optax's and the authors' framework's defaults).
+ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
+
+
+def meanfield_adam_init(params: Params) -> MeanFieldAdamState:
+    zeros = jax.tree.map(jnp.zeros_like, params)
+    return MeanFieldAdamState(jnp.zeros((), jnp.int32), zeros, zeros)
+
+
+def meanfield_adam_update(grads: Params, variance: Params, state: MeanFieldAdamState, learning_rate_value):
+    """One Adam step where the first moment averages the expected gradient G and the second the
+    expected squared batch gradient G^2 + Var (:func:`lamsim.linear.exact.batch_gradient_variance`):
+    the mean path of Adam on sampled batches, whose step on a weak, noisy gradient is G / sqrt(Var)
+    rather than sign(G). Returns (updates, state)."""
+    count = state.count + 1
+    mu = jax.tree.map(lambda m, g: ADAM_B1 * m + (1 - ADAM_B1) * g, state.mu, grads)
+    nu = jax.tree.map(lambda n, g, v: ADAM_B2 * n + (1 - ADAM_B2) * (jnp.square(g) + v), state.nu, grads, variance)
+    t = count.astype(jnp.float32)
+    updates = jax.tree.map(lambda m, n: -learning_rate_value * (m / (1 - ADAM_B1 ** t))
+                           / (jnp.sqrt(n / (1 - ADAM_B2 ** t)) + ADAM_EPS), mu, nu)
+    return updates, MeanFieldAdamState(count, mu, nu)
+
+
 def _keys(seed: jax.Array) -> tuple[jax.Array, jax.Array]:
     """(parameter key, data key) of a seed."""
     root = jax.random.key(seed)
@@ -98,10 +129,12 @@ def make_trainer(shape: GroupShape):
     jitted once and called per segment (progress) or per chunk (memory).
     """
     opt = optimizer(shape.profile, shape.steps)
+    meanfield = shape.profile == "faithful-exact"
+    flags = dict(iid=shape.iid, exo=shape.exo, augment=shape.augment)
 
     def init_one(seed, knobs):
         params = model.init_params(_keys(seed)[0], knobs, shape.d_o, shape.d_a, shape.d_z, shape.learn_a)
-        return TrainState(params, opt.init(params))
+        return TrainState(params, meanfield_adam_init(params) if meanfield else opt.init(params))
 
     def init(seeds, knobs):
         return jax.vmap(lambda s: jax.vmap(lambda k: init_one(s, k))(knobs))(seeds)
@@ -124,9 +157,15 @@ def make_trainer(shape: GroupShape):
         return jax.vmap(update_one, in_axes=(0, None, 0, None))(state, src, knobs, action_effect)
 
     def exact_one(state, knobs, env):
-        grads = jax.grad(exact.expected_loss)(state.params, knobs, env, shape.batch, iid=shape.iid, exo=shape.exo,
-                                              augment=shape.augment, labels=shape.labels, uniform=shape.uniform)
-        return apply(state, grads)
+        grads = jax.grad(exact.expected_loss)(state.params, knobs, env, shape.batch, labels=shape.labels,
+                                              uniform=shape.uniform, **flags)
+        if not meanfield:
+            return apply(state, grads)
+        variance = exact.batch_gradient_variance(state.params, knobs, env, shape.batch, grads,
+                                                 uniform=shape.uniform, **flags)
+        updates, opt_state = meanfield_adam_update(grads, variance, state.opt_state,
+                                                   learning_rate(shape.profile, shape.steps)(0))
+        return TrainState(optax.apply_updates(state.params, updates), opt_state)
 
     def exact_seed(state, knobs, env):
         return jax.vmap(exact_one, in_axes=(0, 0, None))(state, knobs, env)
