@@ -12,7 +12,10 @@ with the paper's linear LAM objective (LLO, eq. 6).
 
 Sub-packages: :mod:`lamsim.linear` (the linear LAM), :mod:`lamsim.gridworld`
 (Table 1's non-linear LAM), :mod:`lamsim.runtime` (sweeps, devices, results).
+Bad input anywhere raises :class:`InputError` (a ``ValueError``) naming the
+field, the value and what is allowed.
 """
+from lamsim.errors import InputError
 from lamsim.linear.evaluate import METRICS, evaluate
 from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Terms, latent_terms, probe_nmse
 from lamsim.linear.settings import Setting
@@ -21,6 +24,6 @@ from lamsim.runtime.results import Results, ResultsError, load, save
 from lamsim.runtime.sweep import Axis, Sweep, run_sweep
 
 __all__ = [
-    "Axis", "DEFAULT_RIDGE", "METRICS", "Noise", "Results", "ResultsError", "Setting", "Sweep", "Terms",
+    "Axis", "DEFAULT_RIDGE", "InputError", "METRICS", "Noise", "Results", "ResultsError", "Setting", "Sweep", "Terms",
     "evaluate", "latent_terms", "load", "optimal_latent_terms", "pca_floor", "probe_nmse", "run_sweep", "save",
 ]

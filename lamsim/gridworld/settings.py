@@ -1,31 +1,29 @@
 """Validated settings of the Table 1 runs (paper Sec. 5): the data setting of
-each row and the model/optimiser configuration shared by all rows."""
+each row and the model/optimiser configuration shared by all rows.
+
+Both are checked once, where they are built, like the linear
+:class:`~lamsim.linear.settings.Setting`: a bad value raises
+:class:`~lamsim.errors.InputError`; numbers may be Python or numpy numbers or 0-d
+arrays and are stored as plain ``int`` and ``float``."""
 from __future__ import annotations
 
 import dataclasses
 import math
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
 
+from lamsim.errors import STEP_LIMIT, fail as _fail, integer, real
 from lamsim.gridworld import world as gridworld
 
 
-def _fail(field: str, value, allowed: str):
-    raise ValueError(f"{field}={value!r} is invalid: {allowed}")
-
-
-def _check_number(field: str, value, low: float, high: float = math.inf):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        _fail(field, value, "must be a finite number")
+def _set_number(obj, field: str, low: float, high: float = math.inf, why: str = ""):
+    """Check ``obj.field`` is a finite number in [low, high] and store it as a float."""
+    value = real(field, getattr(obj, field))
     if not low <= value <= high:
-        _fail(field, value, f"must lie in [{low}, {high}]")
-
-
-def _check_int(field: str, value, low: int):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        _fail(field, value, f"must be an integer >= {low}")
+        _fail(field, value, f"must lie in [{low}, {high}]{why}")
+    object.__setattr__(obj, field, value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,9 +42,9 @@ class GridSetting:
     label_rate: float = 0.0
 
     def __post_init__(self):
-        _check_number("noise_intensity", self.noise_intensity, 0.0)
-        _check_number("correlation", self.correlation, 0.0, 1.0)
-        _check_number("label_rate", self.label_rate, 0.0, 1.0)
+        _set_number(self, "noise_intensity", 0.0)
+        _set_number(self, "correlation", 0.0, 1.0)
+        _set_number(self, "label_rate", 0.0, 1.0)
         if not isinstance(self.augment, bool):
             _fail("augment", self.augment, "must be True or False")
 
@@ -64,7 +62,9 @@ class Config:
     commitment: weight of the commitment loss ||z_e - sg(code)||^2.
     label_weight: weight of the label loss ||z_e - sg(code[action])||^2.
     usage_decay, dead_usage: EMA of each code's batch share and the share
-    below which a code is re-initialised (see lamsim/gridworld/train.py).
+    below which a code is re-initialised (see lamsim/gridworld/train.py);
+    ``dead_usage=None`` takes half the fair share, 0.5 / codes (0.1 for the five
+    actions), and an explicit value must stay within [0, 1 / codes].
     restarts: whether dead codes are re-initialised at all (never with labels).
     idm_wrap, fdm_wrap: whether the IDM's / FDM's convolutions wrap around
     the columns (else they zero pad them, like common CNNs); docs/design.md
@@ -80,23 +80,28 @@ class Config:
     commitment: float = 0.25
     label_weight: float = 1.0
     usage_decay: float = 0.99
-    dead_usage: float = 0.1
+    dead_usage: Optional[float] = None
     restarts: bool = True
     eval_size: int = 4096
     idm_wrap: bool = False
     fdm_wrap: bool = True
 
     def __post_init__(self):
-        for name, low in (("steps", 1), ("batch", 1), ("width", 1), ("latent_dim", 1), ("eval_size", 1),
+        for name, low in (("batch", 1), ("width", 1), ("latent_dim", 1), ("eval_size", 1),
                           ("codes", gridworld.N_ACTIONS)):
-            _check_int(name, getattr(self, name), low)
-        _check_number("learning_rate", self.learning_rate, 0.0)
+            object.__setattr__(self, name, integer(name, getattr(self, name), low))
+        object.__setattr__(self, "steps", integer("steps", self.steps, 1, STEP_LIMIT - 1,
+                                                  "must be an integer in [1, 2**31) (steps count in int32)"))
+        _set_number(self, "learning_rate", 0.0)
         if self.learning_rate == 0:
             _fail("learning_rate", self.learning_rate, "must be > 0")
         for name in ("commitment", "label_weight"):
-            _check_number(name, getattr(self, name), 0.0)
-        _check_number("usage_decay", self.usage_decay, 0.0, 1.0)
-        _check_number("dead_usage", self.dead_usage, 0.0, 1.0 / self.codes)
+            _set_number(self, name, 0.0)
+        _set_number(self, "usage_decay", 0.0, 1.0)
+        if self.dead_usage is None:
+            object.__setattr__(self, "dead_usage", 0.5 / self.codes)
+        _set_number(self, "dead_usage", 0.0, 1.0 / self.codes,
+                    f" (1 / codes with codes={self.codes}; None takes 0.5 / codes)")
         if self.batch > 256:
             _fail("batch", self.batch, "must be <= 256 (a restarted code's sample index is drawn from 24 random bits)")
         for name in ("restarts", "idm_wrap", "fdm_wrap"):

@@ -1,14 +1,17 @@
 """One validated description of a linear-LAM run (paper Sec. 3.2, 4; docs/method.md).
 
 A :class:`Setting` is frozen and checked once, where it is built: every
-invalid value raises ``ValueError`` naming the field, the value and what is
-allowed. Nothing deeper in the library re-checks.
+invalid value raises :class:`~lamsim.errors.InputError` (a ``ValueError``) naming
+the field, the value and what is allowed. Numbers may be Python or numpy numbers
+or 0-d arrays; they are stored as plain ``int`` and ``float``. Nothing deeper in
+the library re-checks.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Optional
+
+from lamsim.errors import SEED_LIMIT, STEP_LIMIT, fail as _fail, integer, plain, real
 
 NOISE_KINDS = ("none", "iid", "exo")
 #: The distribution of i.i.d. noise: ``gaussian`` (sigma N(0, 1) per coordinate, paper Sec. 4.1) or
@@ -37,16 +40,15 @@ ACTION_TARGETS = ("action", "subspace")
 #: The per-step data stream's normal generator: a counter hash (fast on CPU) or
 #: ``jax.random.normal`` (threefry).
 STREAMS = ("hash", "jax")
+#: Fields that hold a name from a list (numpy strings are stored as plain ``str``).
+CHOICE_FIELDS = ("noise", "latent", "obs_latent", "profile", "probe", "action_target", "stream", "noise_dist",
+                 "reading")
 #: Fields that choose how a trained model is read, not how it is trained.
 EVALUATION_FIELDS = ("latent", "obs_latent", "probe", "action_target", "reading")
 
 #: Adam steps of a profile when a run does not say (the experiments set every
 #: panel's count explicitly, in experiments/runner.py).
 DEFAULT_STEPS = {"exact": 2000, "fast": 4000, "faithful": 10000, "faithful-exact": 10000}
-
-
-def _fail(field: str, value, allowed: str):
-    raise ValueError(f"{field}={value!r} is invalid: {allowed}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,19 +92,16 @@ class Setting:
 
     def __post_init__(self):
         for name in ("d_o", "d_a", "d_z", "d_b", "batch"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                _fail(name, value, "must be an integer >= 1")
+            object.__setattr__(self, name, integer(name, getattr(self, name), 1))
+        for name in CHOICE_FIELDS:
+            object.__setattr__(self, name, plain(getattr(self, name)))
         for name in ("d_a", "d_z", "d_b"):
             if getattr(self, name) > self.d_o:
                 _fail(name, getattr(self, name), f"must be <= d_o={self.d_o}")
         if self.noise not in NOISE_KINDS:
             _fail("noise", self.noise, f"must be one of {', '.join(NOISE_KINDS)}")
         for name in ("sigma", "chi", "kappa", "label_rate"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                _fail(name, value, "must be a finite number")
-            object.__setattr__(self, name, float(value))
+            object.__setattr__(self, name, real(name, getattr(self, name)))
         if self.sigma < 0:
             _fail("sigma", self.sigma, "must be >= 0")
         if self.noise == "none" and self.sigma != 0:
@@ -125,10 +124,14 @@ class Setting:
                 _fail(name, getattr(self, name), f"must be one of {', '.join(allowed)}")
         if self.noise_dist == "uniform" and self.noise == "exo":
             _fail("noise_dist", self.noise_dist, "'uniform' is a distribution of i.i.d. noise, not of noise='exo'")
-        if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1):
-            _fail("steps", self.steps, "must be an integer >= 1")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
-            _fail("seed", self.seed, "must be an integer in [0, 2**31)")
+        if self.steps is not None:
+            object.__setattr__(self, "steps", integer("steps", self.steps, 1, STEP_LIMIT - 1,
+                                                      "must be None or an integer in [1, 2**31) (steps count in int32)"))
+        object.__setattr__(self, "seed", integer("seed", self.seed, 0, SEED_LIMIT - 1,
+                                                 "must be an integer in [0, 2**31) (a jax.random key)"))
+        if self.stream == "hash" and (self.d_o + 1) // 2 * self.batch > 2 ** 31:
+            _fail("batch", self.batch, f"batch * ceil(d_o / 2) must be <= 2**31 with stream='hash', whose draws "
+                                       f"are numbered by 32-bit counters (d_o={self.d_o}; or stream='jax')")
 
     @property
     def train_steps(self) -> int:

@@ -18,9 +18,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lamsim.errors import InputError, fail
 
-class ResultsError(ValueError):
-    """A results file is missing, corrupt or not what the caller expects."""
+
+class ResultsError(InputError):
+    """A results file is missing, corrupt or not what the caller expects (one line naming the file)."""
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split())
 
 
 class Results(NamedTuple):
@@ -71,6 +77,19 @@ def atomic_write(path: Path, write) -> None:
         raise
 
 
+def check_writable(field: str, path, folder: bool = False) -> None:
+    """Refuse (:class:`~lamsim.errors.InputError` naming ``field``) an output file ``path`` (with
+    ``folder``, an output folder) that could not be made and written: a command checks this
+    before it computes anything."""
+    path = Path(path)
+    if not folder and not path.name:
+        fail(field, str(path), "must name a file")
+    start = path if folder else path.parent
+    existing = next(p for p in (start, *start.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        fail(field, str(path), f"{existing} is not a folder this process may write to")
+
+
 def save(out_dir, name: str, arrays: dict, dims, coords: dict, meta: dict) -> Path:
     """Write ``out_dir/name.npz`` and ``out_dir/name.json``; returns the npz path.
 
@@ -115,9 +134,15 @@ def load(path, required=()) -> Results:
     """Load a results pair from ``path`` (``X.npz``, ``X.json`` or ``X``) and check it.
 
     Raises :class:`ResultsError` naming what is wrong: a missing file, an
-    unreadable archive or side-car, no ``dims``, a missing coordinate, an array
-    whose shape disagrees with the coordinates, or a ``required`` array absent.
+    unreadable archive or side-car, no ``dims``, a missing or not 1-D coordinate,
+    an array whose shape disagrees with the coordinates, or a ``required`` array
+    absent; :class:`~lamsim.errors.InputError` for a ``path`` that is not a path or
+    ``required`` that is not a sequence of names.
     """
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        fail("path", path, "must be a results path (X.npz, X.json or X)")
+    if not isinstance(required, (tuple, list)) or not all(isinstance(r, str) for r in required):
+        fail("required", required, "must be a sequence of array names, e.g. ('llo',)")
     base = Path(path)
     if base.suffix in (".npz", ".json"):
         base = base.with_suffix("")
@@ -129,19 +154,26 @@ def load(path, required=()) -> Results:
         with np.load(npz, allow_pickle=False) as z:
             content = {k: z[k] for k in z.files}
     except Exception as e:  # zipfile, pickle and value errors all mean corrupt
-        raise ResultsError(f"results file {npz} is corrupt or not an npz archive: {e}") from e
+        raise ResultsError(f"results file {npz} is corrupt or not an npz archive: {_one_line(e)}") from e
     try:
         meta = json.loads(side.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise ResultsError(f"side-car {side} is corrupt or not JSON: {e}") from e
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ResultsError(f"side-car {side} is corrupt or not JSON: {_one_line(e)}") from e
+    if not isinstance(meta, dict):
+        raise ResultsError(f"side-car {side} is corrupt: it holds a {type(meta).__name__}, not a JSON object")
     if "dims" not in content:
         raise ResultsError(f"results file {npz} has no 'dims' array naming its axes")
-    dims = tuple(str(d) for d in content.pop("dims"))
+    names = content.pop("dims")
+    if names.ndim != 1:
+        raise ResultsError(f"results file {npz}: 'dims' has shape {names.shape}, expected a 1-D array of axis names")
+    dims = tuple(str(d) for d in names)
     coords = {}
     for d in dims:
         if d not in content:
             raise ResultsError(f"results file {npz} names axis {d!r} in dims but has no coordinate array {d!r}")
         coords[d] = content.pop(d)
+        if coords[d].ndim != 1:
+            raise ResultsError(f"results file {npz}: coordinate {d!r} has shape {coords[d].shape}, expected 1-D")
     expected = tuple(len(coords[d]) for d in dims)
     for key, value in content.items():
         if value.shape != expected:
