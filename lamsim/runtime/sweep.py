@@ -5,6 +5,10 @@ seed count. :func:`run_sweep` expands the grid, groups settings by array shape
 (one compiled program per group; d_a and d_z are padded to the group's largest
 value and masked, so a d_z sweep compiles once), trains each group in chunks that
 fit a memory budget (and, on CPU, the cache), and evaluates every (setting, seed) exactly.
+
+Axes and sweeps are checked where they are built, and a sweep whose smallest chunk
+cannot fit the devices is refused when it is planned, before anything is
+allocated: both raise :class:`~lamsim.errors.InputError`.
 """
 from __future__ import annotations
 
@@ -12,18 +16,20 @@ import dataclasses
 import itertools
 import math
 import time
-from typing import NamedTuple, Optional, Sequence
+from typing import Iterable, NamedTuple, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lamsim.errors import SEED_LIMIT, fail, integer, plain, real
 from lamsim.linear import world
 from lamsim.linear import paper_probes
 from lamsim.linear.evaluate import METRICS, evaluate_run, exact_llo, paper_design, theory_metrics
 from lamsim.linear.probes import DEFAULT_RIDGE
 from lamsim.linear.settings import Setting
-from lamsim.linear.train import GroupShape, bytes_per_run, group_key, group_shape, seed_inputs, train_settings
+from lamsim.linear.train import (EXPECTED_LOSS_PROFILES, GroupShape, bytes_per_run, group_key, group_shape,
+                                 seed_inputs, train_settings)
 from lamsim.runtime import devices
 from lamsim.runtime.progress import Progress
 from lamsim.runtime.results import Results
@@ -35,6 +41,15 @@ from lamsim.runtime.results import Results
 #: (3 seeds, d_z 16): 8,200 config-steps/s at 6 runs per device, 7,900 at 12,
 #: 5,500 at 192 (one chunk for a whole panel). GPUs want the largest chunk.
 CPU_RUNS_PER_DEVICE = 8
+#: The most settings a sweep's grid may hold: every one is built and checked as a Python
+#: object before anything runs.
+MAX_SETTINGS = 1_000_000
+#: Names the results file already uses (the seed axis, the npz's ``dims``, the metrics): no axis takes them.
+RESERVED_NAMES = ("seed", "dims") + METRICS
+#: The backends a plan may be made for.
+BACKENDS = ("cpu", "gpu", "tpu")
+#: The Setting fields an axis may set (seeds come from the sweep).
+SWEPT_FIELDS = tuple(f.name for f in dataclasses.fields(Setting) if f.name != "seed")
 
 
 def chunk_size(shape: GroupShape, n_settings: int, n_seeds: int, memory_budget: int,
@@ -45,6 +60,18 @@ def chunk_size(shape: GroupShape, n_settings: int, n_seeds: int, memory_budget: 
     if backend == "cpu":
         chunk = min(chunk, max(1, CPU_RUNS_PER_DEVICE // n_seeds) * n_devices)
     return -(-chunk // n_devices) * n_devices
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _sequence(field: str, value, axis) -> tuple:
+    """``value`` (a list, tuple, range or 1-D array) as a tuple; else fail naming ``field``."""
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable) \
+            or (isinstance(value, np.ndarray) and value.ndim != 1):
+        fail(field, value, f"axis {axis!r}: must be a sequence (a list, tuple, range or 1-D array)")
+    return tuple(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,9 +86,43 @@ class Axis:
     values: tuple
     overrides: tuple
 
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            fail("name", self.name, "must be a non-empty string (the axis's name in the results)")
+        if self.name in RESERVED_NAMES:
+            fail("name", self.name, f"must not be one of {', '.join(RESERVED_NAMES)} (names the results use)")
+        values = tuple(plain(v) for v in _sequence("values", self.values, self.name))
+        if not values:
+            fail("values", values, f"axis {self.name!r} needs at least one value")
+        kinds = {bool if isinstance(v, bool) else str if isinstance(v, str) else float if _is_real(v) else None
+                 for v in values}
+        if len(kinds) != 1 or None in kinds:
+            fail("values", values, f"axis {self.name!r}: must be all numbers, all booleans or all strings "
+                                   "(they are the coordinates of the results)")
+        repeated = [v for i, v in enumerate(values) if v in values[:i]]
+        if repeated:
+            fail("values", values, f"axis {self.name!r}: {repeated[0]!r} repeats")
+        overrides = _sequence("overrides", self.overrides, self.name)
+        if len(overrides) != len(values):
+            fail("overrides", overrides, f"axis {self.name!r}: must hold one dict of Setting fields per value "
+                                         f"({len(values)})")
+        for override in overrides:
+            if not isinstance(override, dict):
+                fail("overrides", override, f"axis {self.name!r}: each must be a dict of Setting fields")
+            unknown = [k for k in override if k not in SWEPT_FIELDS]
+            if unknown:
+                fail("overrides", override, f"axis {self.name!r}: {unknown[0]!r} is not a field of Setting "
+                                            f"other than seed ({', '.join(SWEPT_FIELDS)})")
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "overrides", overrides)
+
     @staticmethod
     def of(name: str, values: Sequence) -> "Axis":
-        values = tuple(values)
+        """The axis over the Setting field ``name`` taking each of ``values``."""
+        if name not in SWEPT_FIELDS:
+            fail("name", name, f"must be a field of Setting other than seed (seeds come from Sweep.seeds and "
+                               f"first_seed): {', '.join(SWEPT_FIELDS)}")
+        values = _sequence("values", values, name)
         return Axis(name, values, tuple({name: v} for v in values))
 
 
@@ -76,17 +137,41 @@ class Sweep:
     curve: int = 0
 
     def __post_init__(self):
-        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
-            raise ValueError(f"seeds={self.seeds!r} is invalid: must be an integer >= 1")
-        if not (isinstance(self.ridge, (int, float)) and self.ridge >= 0 and math.isfinite(self.ridge)):
-            raise ValueError(f"ridge={self.ridge!r} is invalid: must be a finite number >= 0")
-        if isinstance(self.curve, bool) or not isinstance(self.curve, int) or self.curve < 0:
-            raise ValueError(f"curve={self.curve!r} is invalid: must be an integer >= 0 (0: no training curve)")
+        if not isinstance(self.name, str) or not self.name:
+            fail("name", self.name, "must be a non-empty string")
+        if not isinstance(self.base, Setting):
+            fail("base", self.base, "must be a Setting")
+        if not isinstance(self.axes, (tuple, list)) or not all(isinstance(a, Axis) for a in self.axes):
+            fail("axes", self.axes, "must be a tuple of Axis (Axis.of(field, values) or Axis(name, values, overrides))")
+        object.__setattr__(self, "axes", tuple(self.axes))
+        names = [a.name for a in self.axes]
+        if len(set(names)) != len(names):
+            fail("axes", names, "each axis name may appear once")
+        seeds = integer("seeds", self.seeds, 1)
+        first_seed = integer("first_seed", self.first_seed, 0, SEED_LIMIT - 1,
+                             "must be an integer in [0, 2**31) (a jax.random key)")
+        if first_seed + seeds > SEED_LIMIT:
+            fail("seeds", seeds, f"first_seed + seeds must be <= 2**31 (first_seed={first_seed}): every seed "
+                                 "becomes a jax.random key, a 32-bit integer")
+        object.__setattr__(self, "seeds", seeds)
+        object.__setattr__(self, "first_seed", first_seed)
+        ridge = real("ridge", self.ridge)
+        if ridge < 0:
+            fail("ridge", ridge, "must be a finite number >= 0")
+        object.__setattr__(self, "ridge", ridge)
+        object.__setattr__(self, "curve", integer("curve", self.curve, 0,
+                                                  allowed="must be an integer >= 0 (0: no training curve)"))
+        if self.curve and "step" in names:
+            fail("axes", names, "no axis may be named 'step' when curve > 0 (the curve's own axis)")
+        n_settings = math.prod(len(a.values) for a in self.axes)
+        if n_settings > MAX_SETTINGS:
+            fail("axes", tuple(len(a.values) for a in self.axes),
+                 f"the grid holds {n_settings:,} settings, more than {MAX_SETTINGS:,}; split the sweep")
         steps = {s.train_steps for _, s in self.settings()}
         if self.curve and len(steps) > 1:
-            raise ValueError(f"curve={self.curve!r} is invalid: the settings train for different step counts {sorted(steps)}")
+            fail("curve", self.curve, f"the settings train for different step counts {sorted(steps)}")
         if self.curve > min(steps):
-            raise ValueError(f"curve={self.curve!r} is invalid: must be <= steps={min(steps)}")
+            fail("curve", self.curve, f"must be <= steps={min(steps)}")
 
     @property
     def shape(self) -> tuple:
@@ -137,15 +222,28 @@ class Plan(NamedTuple):
 
 
 def plan_sweep(sweep: Sweep, memory_budget: Optional[int] = None, n_devices: Optional[int] = None,
-               backend: Optional[str] = None) -> Plan:
+               backend: Optional[str] = None, memory_limit: Optional[int] = None) -> Plan:
     """Group, deduplicate and chunk ``sweep`` without training anything
-    (``n_devices``, ``backend`` and the memory budget default to this
-    process's: :func:`~lamsim.runtime.devices.memory_budget`)."""
-    n_devices = jax.device_count() if n_devices is None else n_devices
+    (``n_devices``, ``backend``, the memory budget and the memory limit default
+    to this process's: :func:`~lamsim.runtime.devices.memory_budget`,
+    :func:`~lamsim.runtime.devices.memory_limit`).
+
+    The budget sizes the chunks; a sweep whose smallest chunk cannot fit the
+    limit (where it is unknown, the budget) is refused: :func:`check_memory`."""
+    if not isinstance(sweep, Sweep):
+        fail("sweep", sweep, "must be a Sweep")
+    if backend is not None and backend not in BACKENDS:
+        fail("backend", backend, f"must be one of {', '.join(BACKENDS)}")
+    n_devices = jax.device_count() if n_devices is None else integer("n_devices", n_devices, 1)
     backend = jax.default_backend() if backend is None else backend
     if memory_budget is None:
         memory_budget = devices.memory_budget(backend, n_devices)
-    n_seeds = len(sweep.seed_list())
+    memory_budget = integer("memory_budget", memory_budget, 1, allowed="must be an integer >= 1 (bytes)")
+    if memory_limit is None:
+        memory_limit = devices.memory_limit(backend, n_devices)
+    memory_limit = memory_budget if memory_limit is None else integer(
+        "memory_limit", memory_limit, 1, allowed="must be an integer >= 1 (bytes)")
+    n_seeds = sweep.seeds
     # Settings that differ only in how they are read (latent, probe, action target) train once.
     readers: dict = {}
     for index, s in sweep.settings():
@@ -156,9 +254,39 @@ def plan_sweep(sweep: Sweep, memory_budget: Optional[int] = None, n_devices: Opt
     groups = []
     for members in by_key.values():
         shape = group_shape(members)
+        check_memory(shape, n_seeds, n_devices, backend, memory_limit)
         chunk = chunk_size(shape, len(members), n_seeds, memory_budget, n_devices, backend)
         groups.append(GroupPlan(shape, members, chunk, math.ceil(len(members) / chunk)))
     return Plan(readers, groups, sum(t.train_steps for t in readers) * n_seeds, n_seeds)
+
+
+def _size(n: float) -> str:
+    return f"{n / 2 ** 30:.1f} GiB" if n >= 2 ** 30 else f"{n / 2 ** 20:.1f} MiB"
+
+
+def check_memory(shape: GroupShape, n_seeds: int, n_devices: int, backend: str, memory_limit: int) -> None:
+    """Refuse a group whose smallest chunk cannot fit ``memory_limit`` bytes (all devices together).
+
+    A chunk puts at least one setting on every device, and a device trains all
+    ``n_seeds`` seeds of its setting at once, so each device needs ``n_seeds``
+    runs of :func:`~lamsim.linear.train.bytes_per_run`. The error names the field
+    to change: ``seeds`` when one run fits, else ``batch`` when the batch
+    activations are most of a run, else ``d_o``."""
+    per_run, per_device = bytes_per_run(shape), memory_limit / n_devices
+    if per_run * n_seeds <= per_device:
+        return
+    holds = (f"the {n_devices} {backend} device{'s hold' if n_devices > 1 else ' holds'} {_size(per_device)}"
+             f"{f' each ({_size(memory_limit)} in all)' if n_devices > 1 else ''}")
+    if per_run <= per_device:
+        most = int(per_device // per_run)
+        fail("seeds", n_seeds, f"a device trains every seed of a setting at once, {n_seeds} x {_size(per_run)} = "
+                               f"{_size(n_seeds * per_run)}, but {holds}; use at most {most} seed{'s' * (most > 1)}")
+    run = (f"one run (d_o={shape.d_o}, d_z={shape.d_z}, batch={shape.batch}, profile {shape.profile}) needs "
+           f"about {_size(per_run)} to train, but {holds}")
+    batch_bytes = per_run - bytes_per_run(shape._replace(batch=1))
+    if shape.profile not in EXPECTED_LOSS_PROFILES and 2 * batch_bytes > per_run:
+        fail("batch", shape.batch, f"{run}; lower batch (or d_o)")
+    fail("d_o", shape.d_o, f"{run}; lower d_o, or use devices with more memory")
 
 
 def describe_plan(plan: Plan, throughput: Optional[float] = None) -> dict:
@@ -178,10 +306,12 @@ def describe_plan(plan: Plan, throughput: Optional[float] = None) -> dict:
 
 def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) -> Results:
     """Train and evaluate every (setting, seed) of ``sweep``; chunks fit
-    ``memory_budget`` bytes (default: :func:`~lamsim.runtime.devices.memory_budget`)."""
+    ``memory_budget`` bytes (default: :func:`~lamsim.runtime.devices.memory_budget`).
+    A sweep that cannot fit the devices is refused before anything is allocated
+    (:func:`plan_sweep`)."""
     t0 = time.perf_counter()
-    seeds = sweep.seed_list()
     plan = plan_sweep(sweep, memory_budget)
+    seeds = sweep.seed_list()
     progress = Progress(sweep.name, plan.config_steps, stream)
     arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS}
     for g, group in enumerate(plan.groups, 1):
