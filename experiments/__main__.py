@@ -8,17 +8,24 @@ experiment whose config is unchanged is reused unless ``--force`` is given.
 programs, config-steps, memory per chunk, and the expected time at
 ``--throughput`` config-steps/s), for this machine or, with ``--backend``,
 ``--devices`` and ``--device-memory``, for one you do not have.
+
+``--distributed`` joins a multi-process run (lamsim.runtime.devices.initialize_distributed);
+a process gives up when not every process has joined within ``--distributed-timeout`` seconds.
+Bad input ends with ``error: ...`` (one line) on stderr and exit status 2.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 
 from experiments import CHECKS, NAMES, TABLES, experiment
 from experiments.runner import DEFAULT_PROFILE, DEFAULT_SEEDS, run_experiment
-from lamsim.runtime.devices import use_all_host_cores
+from lamsim.errors import SEED_LIMIT, fail, integer
+from lamsim.runtime.devices import DISTRIBUTED_TIMEOUT, use_all_host_cores
+from lamsim.runtime.results import check_writable
 
 
 def run(name: str, profile: str = DEFAULT_PROFILE, seeds=None, quick: bool = False, steps=None,
@@ -32,14 +39,15 @@ def run(name: str, profile: str = DEFAULT_PROFILE, seeds=None, quick: bool = Fal
 
 def dry_run(names, args) -> dict:
     """The plan of every experiment in ``names`` and their totals."""
-    from lamsim.runtime.devices import memory_budget
+    from lamsim.runtime.devices import memory_budget, memory_limit
 
     gib = None if args.device_memory is None else args.device_memory * 2 ** 30
-    if args.device_memory is not None and args.device_memory <= 0:
-        raise ValueError(f"device_memory={args.device_memory!r} is invalid: must be > 0 (GiB per device)")
+    if args.device_memory is not None and not (math.isfinite(args.device_memory) and args.device_memory > 0):
+        fail("device_memory", args.device_memory, "must be a finite number > 0 (GiB per device)")
     backend = args.backend
     machine = {"backend": backend, "n_devices": args.devices,
-               "memory_budget": memory_budget(backend, args.devices, gib) if (backend or gib) else None}
+               "memory_budget": memory_budget(backend, args.devices, gib) if (backend or gib) else None,
+               "memory_limit": memory_limit(backend, args.devices, gib) if gib else None}
     plans = {}
     for name in names:
         exp = experiment(name)
@@ -54,6 +62,23 @@ def dry_run(names, args) -> dict:
     if args.throughput:
         out["expected_train_s"] = round(total / args.throughput, 1)
     return out
+
+
+def check_args(args) -> None:
+    """Refuse bad flags before anything starts (the library checks the rest where it is built)."""
+    for field in ("seeds", "table_seeds"):
+        if getattr(args, field) is not None:
+            integer(field, getattr(args, field), 1, SEED_LIMIT,
+                    "must be an integer in [1, 2**31] (seeds 0, 1, ... become 32-bit jax.random keys)")
+    if args.devices is not None:
+        integer("devices", args.devices, 1)
+    integer("distributed_timeout", args.distributed_timeout, 1, allowed="must be an integer >= 1 (seconds)")
+    if args.throughput is not None and not (math.isfinite(args.throughput) and args.throughput > 0):
+        fail("throughput", args.throughput, "must be a finite number > 0 (config-steps/s)")
+    if args.name != "all":
+        experiment(args.name)
+    if not args.dry_run:
+        check_writable("out", args.out, folder=True)
 
 
 def main(argv=None) -> int:
@@ -75,22 +100,22 @@ def main(argv=None) -> int:
     p.add_argument("--throughput", type=float, default=None, help="config-steps/s the plan's time assumes")
     p.add_argument("--distributed", action="store_true",
                    help="multi-host: call jax.distributed.initialize() and span every host's devices")
+    p.add_argument("--distributed-timeout", type=int, default=DISTRIBUTED_TIMEOUT, metavar="SECONDS",
+                   help=f"with --distributed: give up when not every process has joined within this many "
+                        f"seconds (default {DISTRIBUTED_TIMEOUT})")
     args = p.parse_args(argv)
-    use_all_host_cores()
-    if args.distributed:
-        from lamsim.runtime.devices import initialize_distributed
-
-        initialize_distributed()
     names = NAMES if args.name == "all" else (args.name,)
-    if args.dry_run:
-        try:
-            print(json.dumps(dry_run(names, args), indent=1, default=str))
-        except ValueError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        return 0
-    t0 = time.perf_counter()
     try:
+        use_all_host_cores()
+        check_args(args)
+        if args.distributed:
+            from lamsim.runtime.devices import initialize_distributed
+
+            initialize_distributed(args.distributed_timeout)
+        if args.dry_run:
+            print(json.dumps(dry_run(names, args), indent=1, default=str))
+            return 0
+        t0 = time.perf_counter()
         for name in names:
             run(name, args.profile, args.seeds, args.quick, args.steps, args.force, args.out, args.table_seeds)
     except ValueError as e:

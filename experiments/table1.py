@@ -173,7 +173,9 @@ def main(argv=None) -> int:
     import sys
 
     from experiments.runner import run_experiment
+    from lamsim.errors import SEED_LIMIT, integer
     from lamsim.runtime.devices import use_all_host_cores
+    from lamsim.runtime.results import check_writable
 
     p = argparse.ArgumentParser(prog="python -m experiments.table1", description="Table 1 or a variant of it.")
     p.add_argument("--variant", choices=tuple(VARIANTS), default="default")
@@ -182,8 +184,12 @@ def main(argv=None) -> int:
     p.add_argument("--force", action="store_true", help="recompute even if the result is up to date")
     p.add_argument("--out", default="results", help="output folder (default results/)")
     args = p.parse_args(argv)
-    use_all_host_cores()  # before JAX starts its backends: one host device per core
     try:
+        use_all_host_cores()  # before JAX starts its backends: one host device per core
+        if args.seeds is not None:
+            integer("seeds", args.seeds, 1, SEED_LIMIT,
+                    "must be an integer in [1, 2**31] (seeds 0, 1, ... become 32-bit jax.random keys)")
+        check_writable("out", args.out, folder=True)
         run_experiment(VARIANTS[args.variant], seeds=args.seeds, steps=args.steps, force=args.force, out=args.out)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -1,5 +1,7 @@
 """Command line: ``python -m lamsim run|sweep|plot|bench``. Results go to stdout as
-JSON (``sweep`` and ``plot`` write files); progress and logs to stderr."""
+JSON (``sweep`` and ``plot`` write files); progress and logs to stderr. Bad input
+ends with ``error: ...`` (one line) on stderr and exit status 2, before anything
+is trained or written."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +10,9 @@ import math
 import sys
 from pathlib import Path
 
+from lamsim.errors import integer
 from lamsim.runtime.devices import use_all_host_cores
+from lamsim.runtime.results import check_writable
 
 
 def _finite_or_none(x):
@@ -61,7 +65,7 @@ def _sweep_of(args, name: str, axes=(), curve: int = 0):
 
 
 def _sweep(args) -> dict:
-    from lamsim.explore import check_axes, parse_vary
+    from lamsim.explore import parse_vary
     from lamsim.runtime import results
     from lamsim.runtime.sweep import run_sweep
 
@@ -69,8 +73,8 @@ def _sweep(args) -> dict:
     out = Path(args.out)
     if out.suffix in (".npz", ".json"):
         out = out.with_suffix("")
+    check_writable("out", out)
     sweep = _sweep_of(args, out.name, axes, args.curve)
-    check_axes(sweep.base, axes)
     result = run_sweep(sweep)
     config = {"base": sweep.base.to_dict(), "vary": args.vary, "seeds": sweep.seeds, "first_seed": sweep.first_seed,
               "ridge": sweep.ridge, "curve": sweep.curve}
@@ -130,8 +134,14 @@ def _run(args) -> dict:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    use_all_host_cores()
     try:
+        use_all_host_cores()
+        if args.command == "bench":
+            integer("configs", args.configs, 1)
+            if args.steps is not None:
+                integer("steps", args.steps, 1)
+            if args.suite:
+                check_writable("out", Path(args.out) / "bench.json")
         if args.command == "run":
             out = _run(args)
         elif args.command == "sweep":
@@ -139,6 +149,7 @@ def main(argv=None) -> int:
         elif args.command == "plot":
             from lamsim.explore import plot
 
+            check_writable("out", Path(args.out) if args.out else Path(args.path).with_suffix(".png"))
             out = {"png": str(plot(args.path, args.x, args.y, args.hue, args.out))}
         elif args.suite:
             from lamsim import bench

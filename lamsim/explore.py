@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 
+from lamsim.errors import fail
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.runtime.sweep import MAX_SETTINGS, SWEPT_FIELDS, Axis
 
 #: Theory drawn beside a metric, where the results hold it.
 THEORY = {"llo": "theory_llo", "nmse_action": "theory_nmse_action", "nmse_noise": "theory_nmse_noise",
@@ -23,73 +24,75 @@ THEORY = {"llo": "theory_llo", "nmse_action": "theory_nmse_action", "nmse_noise"
 
 
 def _field_type(name: str):
-    fields = {f.name: f for f in dataclasses.fields(Setting)}
-    if name not in fields or name == "seed":
-        allowed = ", ".join(f for f in fields if f != "seed")
-        raise ValueError(f"vary={name!r} is invalid: must be a field of Setting ({allowed})")
-    default = fields[name].default
-    if name == "steps":
-        return int
-    return type(default)
+    """The type a Setting field's values are parsed as: bool, int, float or str (its annotation)."""
+    if name not in SWEPT_FIELDS:
+        fail("vary", name, f"must be a field of Setting ({', '.join(SWEPT_FIELDS)})")
+    annotation = str({f.name: f.type for f in dataclasses.fields(Setting)}[name])
+    return next((kind for kind in (bool, int, float) if kind.__name__ in annotation), str)
+
+
+#: How ``--vary`` spells the values of a bool field.
+BOOLS = {"true": True, "false": False}
 
 
 def _convert(name: str, kind, text: str):
+    if kind is bool:
+        if text.lower() not in BOOLS:
+            fail(name, text, "must be true or false")
+        return BOOLS[text.lower()]
+    if kind is str:
+        return text
     try:
-        if kind is int:
-            value = float(text)
-            if not value.is_integer():
-                raise ValueError
-            return int(value)
-        return kind(text)
-    except ValueError:
-        raise ValueError(f"{name}={text!r} is invalid: must be {'an integer' if kind is int else 'a number'}") from None
+        value = float(text)
+        if kind is float:
+            return value
+        if not value.is_integer():
+            raise ValueError
+        return int(value)
+    except (OverflowError, ValueError):
+        fail(name, text, f"must be {'an integer' if kind is int else 'a number'}")
 
 
 def parse_vary(spec: str) -> Axis:
     """``FIELD=V1,V2,...`` or ``FIELD=START:STOP:STEP`` -> an :class:`Axis`.
 
-    Raises ``ValueError`` naming the field and the value for an unknown field,
-    a value of the wrong type, a zero or wrong-signed step, or an empty list."""
+    Raises :class:`~lamsim.errors.InputError` naming the field and the value for an
+    unknown field, a value of the wrong type, a zero or wrong-signed step, a range
+    longer than a sweep may be, or an empty or repeating list."""
     if "=" not in spec:
-        raise ValueError(f"vary={spec!r} is invalid: must be FIELD=V1,V2,... or FIELD=START:STOP:STEP")
+        fail("vary", spec, "must be FIELD=V1,V2,... or FIELD=START:STOP:STEP")
     name, text = (part.strip() for part in spec.split("=", 1))
     kind = _field_type(name)
     if ":" in text:
-        if kind is str:
-            raise ValueError(f"{name}={text!r} is invalid: a range needs a numeric field")
+        if kind in (str, bool):
+            fail(name, text, "a range needs a numeric field")
         parts = text.split(":")
         if len(parts) != 3:
-            raise ValueError(f"{name}={text!r} is invalid: a range is START:STOP:STEP")
+            fail(name, text, "a range is START:STOP:STEP")
         start, stop, step = (_convert(name, float, p) for p in parts)
-        if step == 0 or (stop - start) * step < 0:
-            raise ValueError(f"{name}={text!r} is invalid: the range is empty (STEP must be non-zero and point "
-                             "from START to STOP)")
+        if step == 0 or (stop - start) * step < 0 or not all(map(math.isfinite, (start, stop, step))):
+            fail(name, text, "the range is empty (STEP must be non-zero and point from START to STOP, all finite)")
         count = int(math.floor((stop - start) / step + 1e-9)) + 1
+        if count > MAX_SETTINGS:
+            fail(name, text, f"the range holds {count:,} values, more than a sweep may hold ({MAX_SETTINGS:,})")
         values = [start + i * step for i in range(count)]
         values = [int(round(v)) if kind is int else round(v, 12) for v in values]
     else:
         values = [_convert(name, kind, v.strip()) for v in text.split(",") if v.strip()]
     if not values:
-        raise ValueError(f"{name}={text!r} is invalid: no values")
+        fail(name, text, "no values")
     if len(set(values)) != len(values):
-        raise ValueError(f"{name}={text!r} is invalid: values repeat")
+        fail(name, text, "values repeat")
     return Axis.of(name, values)
-
-
-def check_axes(base: Setting, axes: Sequence[Axis]) -> None:
-    """Build every setting of the grid once, so a bad combination fails before training."""
-    names = [a.name for a in axes]
-    if len(set(names)) != len(names):
-        raise ValueError(f"vary={names!r} is invalid: each field may be varied once")
-    for axis in axes:
-        for override in axis.overrides:
-            base.replace(**override)
 
 
 def plot(path, x: str, y: str, hue: Optional[str] = None, out=None) -> Path:
     """Draw ``y`` against ``x`` (one line per ``hue`` value): the mean over
-    seeds, a min-max band, and the theory dashed where defined. Every other
-    axis must have one value. Writes ``out`` (default: PATH with ``.png``)."""
+    seeds, a min-max band, and the theory dashed where defined. ``x`` and ``hue``
+    may be any axis but the seed: numbers are drawn as numbers, strings and
+    booleans as evenly spaced categories. Every other axis must have one value.
+    Writes ``out`` (default: PATH with ``.png``); a bad choice raises
+    :class:`~lamsim.errors.InputError` naming what is available, before anything is drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -97,16 +100,22 @@ def plot(path, x: str, y: str, hue: Optional[str] = None, out=None) -> Path:
 
     from lamsim.runtime.results import atomic_write, load, select
 
-    r = load(path, required=(y,))
+    r = load(path)
+    if "seed" not in r.dims:
+        fail("path", str(path), f"must hold a sweep, with a seed axis (its axes: {', '.join(r.dims)})")
+    if y not in r.arrays:
+        fail("y", y, f"must be one of the arrays {', '.join(sorted(r.arrays))}")
+    axes = [d for d in r.dims if d != "seed"]
     for name, what in ((x, "x"), (hue, "hue")):
-        if name is not None and name not in r.dims:
-            raise ValueError(f"{what}={name!r} is invalid: must be one of the axes {', '.join(r.dims[:-1])}")
+        if (name is not None or what == "x") and name not in axes:
+            fail(what, name, f"must be one of the axes {', '.join(axes)}")
     if x == hue:
-        raise ValueError(f"hue={hue!r} is invalid: must differ from x")
+        fail("hue", hue, "must differ from x")
     others = [d for d in r.dims if d not in (x, hue, "seed")]
     wide = [d for d in others if len(r.coords[d]) > 1]
     if wide:
-        raise ValueError(f"axis {wide[0]!r} has {len(r.coords[wide[0]])} values: use it as --hue, or sweep one value")
+        fail("hue", hue, f"axis {wide[0]!r} has {len(r.coords[wide[0]])} values and is neither x nor hue: put it "
+                         "on hue (one line per value), or plot results where it has one value")
     order = [x] + ([hue] if hue else []) + ["seed"]
 
     def arranged(metric):
@@ -115,7 +124,8 @@ def plot(path, x: str, y: str, hue: Optional[str] = None, out=None) -> Path:
 
     values = arranged(y)
     theory = arranged(THEORY[y]) if THEORY.get(y) in r.arrays else None
-    xs = np.asarray(r.coords[x], float)
+    categories = r.coords[x].dtype.kind in "USOb"
+    xs = np.arange(len(r.coords[x])) if categories else np.asarray(r.coords[x], float)
     hues = list(r.coords[hue]) if hue else [None]
     fig, ax = plt.subplots(figsize=(6, 4))
     colours = plt.get_cmap("viridis")(np.linspace(0.05, 0.9, len(hues)))
@@ -128,6 +138,8 @@ def plot(path, x: str, y: str, hue: Optional[str] = None, out=None) -> Path:
             if np.any(np.isfinite(th)):
                 ax.plot(xs, np.nanmean(th, -1), ls="--", lw=1.2, color=c)
     ax.set(xlabel=x, ylabel=y, title=f"{y} vs {x} ({values.shape[-1]} seeds; band min-max; dashed theory)")
+    if categories:
+        ax.set_xticks(xs, [str(v) for v in r.coords[x]])
     if hue:
         ax.legend(fontsize=8)
     out = Path(out) if out else Path(path).with_suffix(".png")

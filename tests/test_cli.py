@@ -5,7 +5,7 @@ import sys
 import pytest
 
 METRIC_KEYS = {"llo", "nmse_action", "nmse_noise", "nmse_obs", "loss", "pca_floor", "theory_llo",
-               "alignment", "a_minus_i", "c_plus_d", "dy_ratio"}
+               "alignment", "a_minus_i", "c_plus_d", "dy_ratio", "llo_drift"}
 
 
 def _cli(*args):
