@@ -35,7 +35,7 @@ STEPS = {"fig3_left": 5000, "fig3_middle": 10000, "fig3_right": 40000,
 PROFILE = {name: "faithful" for name in STEPS}
 #: Seeds per panel (the authors ran one unseeded run per point); one where 40,000 sampled steps with
 #: A learned make three too slow for a CPU (docs/performance.md).
-SEEDS = {"fig3_left": 3, "fig3_middle": 3, "fig3_right": 3, "fig4_left": 1, "fig4_middle": 1, "fig4_right": 1}
+SEEDS = {"fig3_left": 3, "fig3_middle": 3, "fig3_right": 3, "fig4_left": 3, "fig4_middle": 1, "fig4_right": 1}
 #: Where the results go, under the output folder.
 FOLDER = "paper"
 
