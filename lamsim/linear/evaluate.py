@@ -161,28 +161,30 @@ def unpadded_params(s: Setting, params) -> dict:
     return {"A": params["A"], "B": params["B"][:, :s.d_z], "C": params["C"][:s.d_z], "D": params["D"][:s.d_z]}
 
 
-def exact_llo(s: Setting, params, env: dict, ridge: float) -> float:
-    """The LLO of one run read with the closed-form probes of ``s``'s protocol (whatever
-    ``s.reading``): params, padded float32 arrays of one (seed, setting); env, the seed's padded
-    float64 environment."""
+def _read(s: Setting, params, env: dict):
+    """(loadings of the action probe's latent, of the o and noise probes' latent, noise, unpadded env)
+    of one run: params, padded float32 arrays of one (seed, setting); env, the seed's padded float64
+    environment."""
     params = {k: np.asarray(v, np.float64) for k, v in unpadded_params(s, params).items()}
     unpadded = _unpadded_env(s, env)
     x = unpadded["action_effect"]
-    obs = None if s.probe_latent == s.latent else LATENT_LOADINGS[s.probe_latent](params, x)
-    return latent_terms(*LATENT_LOADINGS[s.latent](params, x), noise_of(s, unpadded), ridge,
-                        Protocol.of(s.probe, s.action_target, s.chi, unpadded), obs).llo
+    return (LATENT_LOADINGS[s.latent](params, x), LATENT_LOADINGS[s.probe_latent](params, x),
+            noise_of(s, unpadded), unpadded)
+
+
+def exact_llo(s: Setting, params, env: dict, ridge: float) -> float:
+    """The LLO of one run read with the closed-form probes of ``s``'s protocol (whatever ``s.reading``)."""
+    loadings, obs_loadings, noise, unpadded = _read(s, params, env)
+    return latent_terms(*loadings, noise, ridge, Protocol.of(s.probe, s.action_target, s.chi, unpadded),
+                        obs_loadings).llo
 
 
 def paper_design(s: Setting, params, env: dict):
-    """The probe problems of one run read the authors' way (:func:`lamsim.linear.paper_probes.design`).
-    params: padded float32 arrays of one (seed, setting); env: the seed's padded float64 environment."""
+    """The probe problems of one run read the authors' way (:func:`lamsim.linear.paper_probes.design`)."""
     from lamsim.linear import paper_probes
 
-    params = {k: np.asarray(v, np.float64) for k, v in unpadded_params(s, params).items()}
-    unpadded = _unpadded_env(s, env)
-    x = unpadded["action_effect"]
-    return paper_probes.design(LATENT_LOADINGS[s.latent](params, x), LATENT_LOADINGS[s.probe_latent](params, x),
-                               noise_of(s, unpadded), s.chi, unpadded["policy_map"], s.probe)
+    loadings, obs_loadings, noise, unpadded = _read(s, params, env)
+    return paper_probes.design(loadings, obs_loadings, noise, s.chi, unpadded["policy_map"], s.probe)
 
 
 def evaluate_run(s: Setting, params: dict, env: dict, ridge: float, theory_part: dict = None) -> dict:
