@@ -44,11 +44,17 @@ def _d_z(start: int, stop: int = 16, step: int = 1) -> Axis:
     return Axis.of("d_z", range(start, stop + 1, step))
 
 
+#: chi from which Fig 4 left's probes are trained the authors' way: there the closed form of the same
+#: probe differs from the trained one (chi 0.9, d_z 8: 1.774 against 1.724, one seed; below 0.9 by
+#: 0.005 or less), and at chi = 1 the finite training sets the number.
+TRAINED_PROBES_FROM_CHI = 0.9
+
+
 def _chi_axis() -> Axis:
-    """chi 0 to 1 by 0.1; at chi = 1 the probes are trained the authors' way (their finite
-    training sets the number there: the closed form reads a latent direction of tiny variance)."""
+    """chi 0 to 1 by 0.1, the probes trained the authors' way from :data:`TRAINED_PROBES_FROM_CHI` on."""
     values = tuple(float(c) for c in np.round(np.arange(11) * 0.1, 1))
-    return Axis("chi", values, tuple({"chi": c, "reading": "paper"} if c == 1.0 else {"chi": c} for c in values))
+    return Axis("chi", values, tuple({"chi": c, "reading": "paper"} if c >= TRAINED_PROBES_FROM_CHI else {"chi": c}
+                                     for c in values))
 
 
 _FIG3 = Setting(learn_a=False, latent="true", d_a=8, d_b=8)
