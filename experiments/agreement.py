@@ -7,10 +7,15 @@ Figure 3 middle's cosmetic offset: n, max |d|, mean |d|, the tolerance and wheth
 Figure 4 left is split at chi = 1, where the probes' finite training sets the number.
 Prints a Markdown table and writes it to ``DIR/paper/agreement.md``. Exit status 0 only if
 every row is within its tolerance.
+
+``--probes PANEL ...`` instead trains each panel's reduced grid (one seed) and reads it both
+ways, with the closed-form probe and with probes trained the authors' way (``reading``), and
+prints the largest difference of the plotted LLO: where the closed form may stand in.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -73,6 +78,19 @@ def rows(results_dir) -> list:
     return out
 
 
+def probe_readings(name: str, seeds: int = 1) -> dict:
+    """Train ``name``'s reduced grid under the paper's protocol and read every run with both probe
+    estimates; returns the largest |difference| of the plotted LLO and the two readings."""
+    from lamsim.runtime.sweep import Axis, Sweep, run_sweep
+
+    panel = paper_reading.PANELS[name]
+    base = panel.base.replace(profile=panel.fixed_profile, steps=paper_reading.STEPS[name], reading="exact")
+    axes = tuple(Axis.of(a.name, a.values) for a in panel.quick_axes) + (Axis.of("reading", ["exact", "paper"]),)
+    llo = plotted(name, run_sweep(Sweep(f"probes/{name}", base, axes, seeds=seeds))).arrays["llo"].mean(-1)
+    return {"max_abs": float(np.max(np.abs(llo[..., 0] - llo[..., 1]))),
+            "exact": np.round(llo[..., 0], 3).tolist(), "paper": np.round(llo[..., 1], 3).tolist()}
+
+
 def table(found: list) -> str:
     lines = ["| panel | points | max \\|d\\| | mean \\|d\\| | worst point | tolerance | within |",
              "|---|---|---|---|---|---|---|"]
@@ -87,7 +105,21 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.agreement", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", default="results", help="results folder holding paper/<panel>.npz")
+    p.add_argument("--probes", nargs="+", default=None, metavar="PANEL",
+                   help="compare the closed-form and the trained probes on these panels' reduced grids")
     args = p.parse_args(argv)
+    if args.probes:
+        from lamsim.runtime.devices import use_all_host_cores
+
+        use_all_host_cores()
+        for name in args.probes:
+            if name not in paper_reading.PANELS:
+                print(f"error: panel={name!r} is invalid: must be one of {', '.join(paper_reading.PANELS)}",
+                      file=sys.stderr)
+                return 2
+        for name in args.probes:
+            print(name, json.dumps(probe_readings(name)), flush=True)
+        return 0
     try:
         found = rows(args.results)
     except (ValueError, OSError) as e:
