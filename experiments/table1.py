@@ -13,6 +13,18 @@ restarts (``Config.restarts = False``), stored under its own name
 (``table1_norestart``, ``table1_norestart_codes``, ...):
 
     python -m experiments.table1 [--variant default|norestart] [--seeds N] [--force] [--out DIR]
+
+A third, :data:`AUTHORS`, is Table 1 as the authors ran it (their world with walls and
+trajectories, their CNN + BatchNorm + MLP + VQ model and conv FDM, their losses, augmentation,
+labels and metric; :mod:`lamsim.gridworld.authors_train`), stored as ``table1_authors``. Its
+profile (``cpu``, the default, or ``faithful``: the authors' sizes) and the sizes of its
+:class:`~lamsim.gridworld.authors_settings.AuthorsConfig` can be set, and ``--plan`` prints the
+dry-run plan (FLOPs, memory, time) instead of training:
+
+    python -m experiments.table1 --variant authors [--profile cpu|faithful] [--epochs N] [--width W]
+        [--mlp-width M] [--batch B] [--trajectories N] [--frames F] [--metric-epochs N] [--seeds N]
+    python -m experiments.table1 --variant authors --profile faithful --plan [--backend gpu]
+        [--device-memory GIB] [--tflops T]
 """
 from __future__ import annotations
 
@@ -22,7 +34,9 @@ from typing import Optional
 import numpy as np
 
 from experiments.runner import Job
-from lamsim.gridworld import world
+from lamsim.gridworld import authors_world, world
+from lamsim.gridworld.authors_settings import AuthorsConfig, AuthorsSetting
+from lamsim.gridworld.authors_settings import profile as authors_profile
 from lamsim.gridworld.settings import Config, GridSetting
 from lamsim.runtime.results import Results
 
@@ -165,15 +179,104 @@ EXPERIMENT = Table(name="table1", claim="C8: the orderings of the linear analysi
 #: The same table without dead-code restarts, to show what they change.
 NORESTART = Table(name="table1_norestart", claim="C8 without dead-code restarts (a variant of ours, not the paper's)",
                   rows=ROWS, model=Config(steps=16000, restarts=False), default_seeds=DEFAULT_SEEDS)
-VARIANTS = {"default": EXPERIMENT, "norestart": NORESTART}
+
+_AUTHORS_LOW = authors_world.NOISE_INTENSITY["low"]
+#: The rows of the authors' protocol; both augmentations are rows ("augmentation" as their code does it).
+AUTHORS_ROWS = {
+    "no_noise": AuthorsSetting(noise_intensity=authors_world.NOISE_INTENSITY["none"]),
+    "low_noise": AuthorsSetting(noise_intensity=_AUTHORS_LOW),
+    "high_noise": AuthorsSetting(noise_intensity=authors_world.NOISE_INTENSITY["high"]),
+    "correlated_policy": AuthorsSetting(noise_intensity=_AUTHORS_LOW, correlation=authors_world.SNAKE_CORRELATION),
+    "augmentation": AuthorsSetting(noise_intensity=_AUTHORS_LOW, augmentation="copy"),
+    "augmentation_fresh": AuthorsSetting(noise_intensity=_AUTHORS_LOW, augmentation="fresh"),
+    "action_prediction": AuthorsSetting(noise_intensity=_AUTHORS_LOW, label_rate=0.01),
+}
+#: Seeds per setting under the authors' protocol (the paper reports 5).
+AUTHORS_DEFAULT_SEEDS = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class AuthorsTable:
+    """Table 1 under the authors' protocol, as a declaration: its rows, the profile and the model
+    configuration built from it, the default seed count. Writes one result, ``name``
+    (the metrics of :mod:`lamsim.gridworld.authors_evaluate`; dims setting, seed)."""
+
+    name: str
+    claim: str
+    rows: dict
+    profile: str
+    model: AuthorsConfig
+    default_seeds: int
+
+    def with_profile(self, profile: str, **overrides) -> "AuthorsTable":
+        """This table at profile ``profile`` with the config's fields replaced by ``overrides``."""
+        return dataclasses.replace(self, profile=profile, model=authors_profile(profile, **overrides))
+
+    @property
+    def outputs(self) -> tuple:
+        return (self.name,)
+
+    def plan(self, seeds: Optional[int] = None, backend: str = "gpu", device_memory_gib: Optional[float] = None,
+             tflops: Optional[float] = None, **_) -> dict:
+        """The dry-run plan of every run in one program (:func:`lamsim.gridworld.authors_train.plan`)."""
+        from lamsim.gridworld.authors_train import plan
+
+        seeds = self.default_seeds if seeds is None else seeds
+        memory = None if device_memory_gib is None else device_memory_gib * 2 ** 30
+        out = plan(self.model, len(self.rows) * seeds, backend, memory, None if tflops is None else tflops * 1e12)
+        return {"name": self.name, "profile": self.profile, "backend": backend, "seeds": seeds,
+                "settings": len(self.rows), "model": self.model.to_dict(), **out}
+
+    def job(self, seeds: Optional[int] = None, steps: Optional[int] = None, quick: bool = False, **_) -> Job:
+        seeds = self.default_seeds if seeds is None else seeds
+        if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+            raise ValueError(f"seeds={seeds!r} is invalid: must be an integer >= 1")
+        if steps is not None:
+            raise ValueError(f"steps={steps!r} is invalid: the authors' protocol counts epochs (set the config's "
+                             f"epochs, --epochs)")
+        config = {"protocol": "authors", "profile": self.profile, "seeds": seeds, "quick": quick,
+                  "model": self.model.to_dict(), "settings": {name: row.to_dict() for name, row in self.rows.items()}}
+        return Job(config, self.outputs, lambda stream: self._execute(seeds, stream))
+
+    def _execute(self, seeds: int, stream) -> dict:
+        from lamsim.gridworld.authors_evaluate import METRICS as AUTHORS_METRICS
+        from lamsim.gridworld.authors_evaluate import window_metrics
+        from lamsim.gridworld.authors_train import train_runs
+        from lamsim.runtime.devices import to_host
+
+        state, knobs = train_runs(self.model, list(self.rows.values()), list(range(seeds)), self.name, stream)
+        metrics = window_metrics(to_host(state.window), to_host(knobs), self.model)
+        shape = (len(self.rows), seeds)
+        counts = metrics["code_action_counts"].reshape(shape + metrics["code_action_counts"].shape[1:])
+        meta = {"claim": self.claim, "profile": self.profile,
+                "controllable_normaliser": self.model.controllable_normaliser,
+                "action_blind_error": authors_world.action_blind_error(self.model.frames),
+                "metric": "per-pixel MSE averaged over the updates of the last metric_epochs epochs, on un-augmented "
+                          "held-out uniform-policy batches, model in training mode (BatchNorm on batch statistics)",
+                "code_action": _code_actions(counts),
+                "dead_code_resets": to_host(state.resets).reshape(shape + (self.model.codes,))}
+        table = Results({m: np.asarray(metrics[m], np.float64).reshape(shape) for m in AUTHORS_METRICS},
+                        ("setting", "seed"), {"setting": np.asarray(list(self.rows), dtype=str),
+                                              "seed": np.arange(seeds)}, meta)
+        return {self.name: table}
+
+
+AUTHORS = AuthorsTable(name="table1_authors",
+                       claim="C8 under the authors' protocol (their released grid-world code)",
+                       rows=AUTHORS_ROWS, profile="cpu", model=authors_profile("cpu"),
+                       default_seeds=AUTHORS_DEFAULT_SEEDS)
+VARIANTS = {"default": EXPERIMENT, "norestart": NORESTART, "authors": AUTHORS}
+#: The fields of the authors' config that the command line can set (--epochs, --mlp-width, ...).
+AUTHORS_FIELDS = ("epochs", "width", "mlp_width", "batch", "trajectories", "frames", "metric_epochs")
 
 
 def main(argv=None) -> int:
     import argparse
+    import json
     import sys
 
     from experiments.runner import run_experiment
-    from lamsim.errors import SEED_LIMIT, integer
+    from lamsim.errors import SEED_LIMIT, fail, integer
     from lamsim.runtime.devices import use_all_host_cores
     from lamsim.runtime.results import check_writable
 
@@ -183,14 +286,33 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=None, help="override the step count (smoke runs)")
     p.add_argument("--force", action="store_true", help="recompute even if the result is up to date")
     p.add_argument("--out", default="results", help="output folder (default results/)")
+    authors = p.add_argument_group("--variant authors only")
+    authors.add_argument("--profile", choices=("cpu", "faithful"), default=None,
+                         help="the authors' protocol at reduced width (cpu, default) or at their size (faithful)")
+    for field in AUTHORS_FIELDS:
+        authors.add_argument(f"--{field.replace('_', '-')}", dest=field, type=int, default=None,
+                             help=f"override the config's {field}")
+    authors.add_argument("--plan", action="store_true", help="print the dry-run plan (JSON) instead of training")
+    authors.add_argument("--backend", default="gpu", help="backend the plan's time assumes (gpu or cpu; default gpu)")
+    authors.add_argument("--device-memory", type=float, default=None, help="GiB of device memory the plan checks")
+    authors.add_argument("--tflops", type=float, default=None, help="sustained TFLOP/s the plan's time assumes")
     args = p.parse_args(argv)
     try:
         use_all_host_cores()  # before JAX starts its backends: one host device per core
         if args.seeds is not None:
             integer("seeds", args.seeds, 1, SEED_LIMIT,
                     "must be an integer in [1, 2**31] (seeds 0, 1, ... become 32-bit jax.random keys)")
+        experiment = VARIANTS[args.variant]
+        overrides = {field: getattr(args, field) for field in AUTHORS_FIELDS if getattr(args, field) is not None}
+        if args.variant == "authors":
+            experiment = experiment.with_profile(args.profile or experiment.profile, **overrides)
+            if args.plan:
+                print(json.dumps(experiment.plan(args.seeds, args.backend, args.device_memory, args.tflops), indent=2))
+                return 0
+        elif overrides or args.profile or args.plan:
+            fail("variant", args.variant, "must be authors with --profile, --plan or a config field")
         check_writable("out", args.out, folder=True)
-        run_experiment(VARIANTS[args.variant], seeds=args.seeds, steps=args.steps, force=args.force, out=args.out)
+        run_experiment(experiment, seeds=args.seeds, steps=args.steps, force=args.force, out=args.out)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

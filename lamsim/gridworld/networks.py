@@ -10,7 +10,7 @@ docs/design.md.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import flax.linen as nn
 import jax
@@ -51,12 +51,14 @@ class Conv3x3(nn.Module):
 
     features: int
     wrap: bool = True  # columns wrap around (else zero padded)
+    kernel_init: Callable = nn.initializers.lecun_normal()
+    bias_init: Callable = nn.initializers.zeros
 
     @nn.compact
     def __call__(self, x):
         b, h, w, c = x.shape
-        kernel = self.param("kernel", nn.initializers.lecun_normal(), (3, 3, c, self.features))
-        bias = self.param("bias", nn.initializers.zeros, (self.features,))
+        kernel = self.param("kernel", self.kernel_init, (3, 3, c, self.features))
+        bias = self.param("bias", self.bias_init, (self.features,))
         matrix = jnp.einsum("jpq,ijcf->iqcpf", _column_taps(w, self.wrap), kernel).reshape(3 * w * c, w * self.features)
         rows = jnp.pad(x.reshape(b, h, w * c), ((0, 0), (1, 1), (0, 0)))
         window = jnp.concatenate([rows[:, i:i + h] for i in range(3)], axis=-1)

@@ -1,0 +1,433 @@
+"""Training the non-linear LAM of Table 1 as the authors ran it (paper Sec. 5; their released
+grid-world code): Adam over epochs of frame pairs, BatchNorm, one ``lax.scan``.
+
+Data. Each run draws its trajectory set (:func:`~lamsim.gridworld.authors_world.generate`,
+under its policy) and splits it by trajectory; it also draws the uniform-policy set from the same
+key (the same set when the run's policy is uniform) and keeps that set's held-out trajectories
+for the metrics. An epoch visits every training trajectory once in a random order, each at a
+random frame pair (t, t + 1), in batches of ``batch``; the last batch takes the remainder
+(padding rows are masked out of the losses and of BatchNorm's statistics).
+
+Loss: MSE over the 16 pixels + ``codebook_weight`` x codebook loss mean (code - sg(z_e))^2 +
+``commitment`` x mean (sg(code) - z_e)^2 + ``label_weight`` x action pull mean (z_q - sg(code[a]))^2
+over labelled samples (z_q straight-through), each a mean over samples and the 16 latent
+components. Labelled samples (from the first int(label_rate x N) trajectories) feed the FDM the
+code of their action instead of their quantised latent. The codebook is outside the optimiser
+unless ``learn_codebook`` (see :class:`~lamsim.gridworld.authors_settings.AuthorsConfig`).
+
+Augmentation (:data:`~lamsim.gridworld.authors_settings.AUGMENTATIONS`): "copy" gives the IDM's
+o the noise row of o' (no noise change between its inputs) and the FDM's target o' the noise row
+of o (no noise change to predict); "fresh" does the same for the IDM and gives the target a fresh
+Bernoulli(0.5) noise row. The FDM's input o is never changed.
+
+Dead codes (runs without labels): every ``dead_every`` epochs from epoch 0, after the epoch's
+last update, a code chosen by fewer than ``dead_share`` of that last batch gets a strike; a code
+with more than ``dead_strikes`` strikes is set to the pre-quantisation latent z_e of sample k of
+that batch (code k; the batch is in random order) and its strikes start again from 0. Strikes are
+not cleared when a code is used again.
+
+Metrics window: in each of the last ``metric_epochs`` epochs, after every update, the model (in
+training mode: BatchNorm normalises with the batch's own statistics) predicts a batch of
+``batch`` un-augmented pairs drawn from the held-out uniform-policy trajectories, without labels;
+the per-pixel MSE on rows 0-2 and on row 3 is summed, as is that of the training batch itself
+(before the update) and the code-action counts of the held-out batch
+(:mod:`lamsim.gridworld.authors_evaluate` turns the sums into Table 1's numbers).
+
+Runs are vmapped: a run is one (setting, seed); settings differ only by
+:class:`~lamsim.gridworld.authors_settings.AuthorsKnobs`, so every run shares one compiled scan.
+Runs of one seed share their initial parameters, their trajectory keys and their epoch draws.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from lamsim.errors import fail
+from lamsim.gridworld import authors_world as world
+from lamsim.gridworld.authors_networks import AuthorsLAM
+from lamsim.gridworld.authors_settings import AUGMENTATIONS, AuthorsConfig, AuthorsKnobs, AuthorsSetting, knobs_of
+from lamsim.gridworld.networks import VQOutput
+from lamsim.runtime import devices
+from lamsim.runtime.progress import Progress, segment_length
+
+_COPY, _FRESH = AUGMENTATIONS.index("copy"), AUGMENTATIONS.index("fresh")
+_ROWS = world.AGENT_ROWS
+
+
+class RunData(NamedTuple):
+    """One run's data: training trajectories [n_train, F] under its policy, which of them carry
+    labels [n_train] bool, and the held-out trajectories [N - n_train, F] of the uniform-policy set."""
+
+    train: world.Trajectories
+    labelled: jax.Array
+    test: world.Trajectories
+
+
+class Window(NamedTuple):
+    """Sums over the metrics window (scalars, or [codes, actions] for ``counts``): per-pixel MSE
+    on rows 0-2 and on row 3 of held-out batches and of training batches, code-action counts of
+    the held-out batches, and the number of updates summed."""
+
+    controllable: jax.Array
+    stochastic: jax.Array
+    controllable_train: jax.Array
+    stochastic_train: jax.Array
+    counts: jax.Array
+    updates: jax.Array
+
+
+class AuthorsState(NamedTuple):
+    """params, batch_stats: flax collections; opt_state: Adam's; strikes, resets: [codes] int32
+    (dead-code strikes now, resets so far); window: :class:`Window`."""
+
+    params: dict
+    batch_stats: dict
+    opt_state: optax.OptState
+    strikes: jax.Array
+    resets: jax.Array
+    window: Window
+
+
+class Batch(NamedTuple):
+    """One update's inputs. idm_o, idm_o_next, fdm_o, target: [B, 4, 4]; action: [B] int;
+    labelled, mask: [B] bool (mask: real samples, not padding)."""
+
+    idm_o: jax.Array
+    idm_o_next: jax.Array
+    fdm_o: jax.Array
+    target: jax.Array
+    action: jax.Array
+    labelled: jax.Array
+    mask: jax.Array
+
+
+def run_keys(seed: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """(parameter key, trajectory key, epoch key) of a seed, shared by all settings of that seed."""
+    root = jax.random.key(seed)
+    return jax.random.fold_in(root, 1), jax.random.fold_in(root, 2), jax.random.fold_in(root, 3)
+
+
+def make_data(key: jax.Array, knobs: AuthorsKnobs, config: AuthorsConfig) -> RunData:
+    """One run's :class:`RunData` from its trajectory key and knobs (scalars)."""
+    k_world, k_split = jax.random.split(key)
+    own = world.generate(k_world, config.trajectories, config.frames, knobs.correlation)
+    uniform = world.generate(k_world, config.trajectories, config.frames, jnp.float32(0.0))
+    train, test = world.split(k_split, config.trajectories, config.train_share)
+    return RunData(world.take(own, train), train < knobs.labelled, world.take(uniform, test))
+
+
+def augment(pairs: world.Pairs, fresh_bits: jax.Array, knobs: AuthorsKnobs) -> tuple[jax.Array, ...]:
+    """(idm_o, idm_o_next, fdm_o, target) [B, 4, 4] of frame pairs under the run's augmentation;
+    fresh_bits [B] uint8: the noise bits a "fresh" target takes."""
+    o, o_next = pairs.o, pairs.o_next
+    on = knobs.augmentation > 0
+    idm_o = o.at[:, _ROWS].set(jnp.where(on, o_next[:, _ROWS], o[:, _ROWS]))
+    target_noise = jnp.where(knobs.augmentation == _COPY, o[:, _ROWS],
+                             jnp.where(knobs.augmentation == _FRESH,
+                                       world.noise_values(fresh_bits, knobs.noise_intensity), o_next[:, _ROWS]))
+    return idm_o, o_next, o, o_next.at[:, _ROWS].set(target_noise)
+
+
+def _masked_mean(values: jax.Array, weight: jax.Array) -> jax.Array:
+    """Mean of values [B, ...] over the samples with weight [B] (0/1) and all other axes; 0 if none."""
+    per_sample = jnp.sum(values.reshape(values.shape[0], -1), axis=1)
+    return jnp.sum(weight * per_sample) / (jnp.maximum(jnp.sum(weight), 1.0) * math.prod(values.shape[1:]))
+
+
+def loss_terms(params, batch_stats, model: AuthorsLAM, batch: Batch):
+    """Total loss and (terms, VQOutput, new batch_stats) for one run's batch (see the module docstring)."""
+    (prediction, vq), updated = model.apply(
+        {"params": params, "batch_stats": batch_stats}, batch.idm_o, batch.idm_o_next, batch.fdm_o,
+        batch.labelled, batch.action, train=True, mask=batch.mask, mutable=["batch_stats"])
+    weight = batch.mask.astype(jnp.float32)
+    error = (prediction - batch.target) ** 2
+    owned = jax.lax.stop_gradient(params["vq"]["codebook"])[batch.action]
+    terms = {
+        "reconstruction": _masked_mean(error, weight),
+        "codebook": _masked_mean((vq.code - jax.lax.stop_gradient(vq.z_e)) ** 2, weight),
+        "commitment": _masked_mean((jax.lax.stop_gradient(vq.code) - vq.z_e) ** 2, weight),
+        "label": _masked_mean((vq.z_q - owned) ** 2, weight * batch.labelled),
+        "controllable": _masked_mean(error[:, :_ROWS], weight),
+        "stochastic": _masked_mean(error[:, _ROWS:], weight),
+    }
+    cfg = model.config
+    total = (terms["reconstruction"] + cfg.codebook_weight * terms["codebook"] + cfg.commitment * terms["commitment"]
+             + cfg.label_weight * terms["label"])
+    return total, (terms, vq, updated["batch_stats"])
+
+
+def optimiser(config: AuthorsConfig) -> optax.GradientTransformation:
+    """Adam at ``learning_rate``; the codebook is left out (its updates are 0) unless ``learn_codebook``."""
+    adam = optax.adam(config.learning_rate)
+    if config.learn_codebook:
+        return adam
+
+    def labels(params):
+        return {name: jax.tree.map(lambda _: "frozen" if name == "vq" else "adam", sub) for name, sub in params.items()}
+
+    return optax.multi_transform({"adam": adam, "frozen": optax.set_to_zero()}, labels)
+
+
+def heldout_errors(params, batch_stats, model: AuthorsLAM, data: RunData, key: jax.Array, knobs: AuthorsKnobs):
+    """(MSE rows 0-2, MSE row 3, code-action counts [codes, actions]) of ``batch`` un-augmented
+    held-out pairs drawn with ``key``, the model in training mode, without labels."""
+    cfg = model.config
+    k_traj, k_frame = jax.random.split(key)
+    trajectory = jax.random.randint(k_traj, (cfg.batch,), 0, data.test.cell.shape[0])
+    frame = jax.random.randint(k_frame, (cfg.batch,), 0, cfg.frames - 1)
+    pairs = world.pairs(data.test, trajectory, frame, knobs.noise_intensity)
+    (prediction, vq), _ = model.apply({"params": params, "batch_stats": batch_stats}, pairs.o, pairs.o_next, pairs.o,
+                                      train=True, mutable=["batch_stats"])
+    error = (prediction - pairs.o_next) ** 2
+    counts = jax.nn.one_hot(vq.index, cfg.codes).T @ jax.nn.one_hot(pairs.action, world.N_ACTIONS)
+    return jnp.mean(error[:, :_ROWS]), jnp.mean(error[:, _ROWS:]), counts
+
+
+def dead_codes(state: AuthorsState, vq: VQOutput, mask: jax.Array, check: jax.Array, config: AuthorsConfig):
+    """The dead-code rule after an epoch (see the module docstring) on its last batch's ``vq`` and
+    ``mask`` [B]; ``check`` (bool scalar): whether this epoch checks and the run has no labels."""
+    weight = mask.astype(jnp.float32)
+    n = jnp.maximum(jnp.sum(weight), 1.0)
+    share = weight @ jax.nn.one_hot(vq.index, config.codes) / n
+    strikes = state.strikes + (check & (share < config.dead_share)).astype(jnp.int32)
+    reset = strikes > config.dead_strikes
+    # Real samples come first in a batch, so code k takes sample k (of the first n).
+    pick = jnp.arange(config.codes) % n.astype(jnp.int32)
+    codebook = state.params["vq"]["codebook"]
+    codebook = jnp.where(reset[:, None], jax.lax.stop_gradient(vq.z_e)[pick], codebook)
+    params = {**state.params, "vq": {**state.params["vq"], "codebook": codebook}}
+    return state._replace(params=params, strikes=jnp.where(reset, 0, strikes),
+                          resets=state.resets + reset.astype(jnp.int32))
+
+
+class EpochDraws(NamedTuple):
+    """One run's draws for one epoch, padded to updates_per_epoch x batch rows: trajectory order,
+    frame t of each pair, mask of real rows, fresh noise bits; and the key of its held-out batches."""
+
+    trajectory: jax.Array
+    frame: jax.Array
+    mask: jax.Array
+    fresh: jax.Array
+    eval_key: jax.Array
+
+
+def epoch_draws(key: jax.Array, epoch: jax.Array, config: AuthorsConfig) -> EpochDraws:
+    k_order, k_frame, k_fresh, k_eval = jax.random.split(jax.random.fold_in(key, epoch), 4)
+    rows = config.updates_per_epoch * config.batch
+    order = jnp.pad(jax.random.permutation(k_order, config.n_train), (0, rows - config.n_train))
+    frame = jax.random.randint(k_frame, (rows,), 0, config.frames - 1)
+    fresh = jax.random.randint(k_fresh, (rows,), 0, 2 ** world.SIZE).astype(jnp.uint8)
+    return EpochDraws(order, frame, jnp.arange(rows) < config.n_train, fresh, k_eval)
+
+
+def make_batch(data: RunData, draws: EpochDraws, update: jax.Array, knobs: AuthorsKnobs,
+               config: AuthorsConfig) -> Batch:
+    """The batch of update ``update`` (0-based, within the epoch) of one run."""
+    def rows(x):
+        return jax.lax.dynamic_slice_in_dim(x, update * config.batch, config.batch)
+
+    trajectory, mask = rows(draws.trajectory), rows(draws.mask)
+    pairs = world.pairs(data.train, trajectory, rows(draws.frame), knobs.noise_intensity)
+    idm_o, idm_o_next, fdm_o, target = augment(pairs, rows(draws.fresh), knobs)
+    return Batch(idm_o, idm_o_next, fdm_o, target, pairs.action, data.labelled[trajectory] & mask, mask)
+
+
+def make_update(config: AuthorsConfig):
+    """``update(state, data, draws, knobs, index, measure) -> (state, (vq, mask))``: one Adam update
+    of one run on batch ``index`` of its epoch, then (if ``measure``) its metrics-window sums."""
+    model = AuthorsLAM(config)
+    opt = optimiser(config)
+
+    def update(state: AuthorsState, data: RunData, draws: EpochDraws, knobs: AuthorsKnobs, index, measure):
+        batch = make_batch(data, draws, index, knobs, config)
+        grads, (terms, vq, batch_stats) = jax.grad(loss_terms, has_aux=True)(state.params, state.batch_stats,
+                                                                               model, batch)
+        updates, opt_state = opt.update(grads, state.opt_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+
+        def add(window: Window) -> Window:
+            controllable, stochastic, counts = heldout_errors(params, batch_stats, model, data,
+                                                              jax.random.fold_in(draws.eval_key, index), knobs)
+            return Window(window.controllable + controllable, window.stochastic + stochastic,
+                          window.controllable_train + terms["controllable"],
+                          window.stochastic_train + terms["stochastic"], window.counts + counts,
+                          window.updates + 1.0)
+
+        window = jax.lax.cond(measure, add, lambda w: w, state.window)
+        return state._replace(params=params, batch_stats=batch_stats, opt_state=opt_state, window=window), \
+            (vq, batch.mask)
+
+    return update
+
+
+def make_trainer(config: AuthorsConfig):
+    """``(init, segment)``, pure and vmapped over runs.
+
+    ``init(seeds [R], knobs [R]) -> (AuthorsState [R, ...], RunData [R, ...])``;
+    ``segment(state, data, seeds, knobs, start, length) -> state`` runs epochs ``start`` ..
+    ``start + length - 1`` (``length`` static).
+    """
+    model = AuthorsLAM(config)
+    opt = optimiser(config)
+    update = make_update(config)
+    blank = jnp.zeros((1, world.SIZE, world.SIZE), jnp.float32)
+    first_measured = config.epochs - config.metric_epochs
+
+    def init_one(seed, knobs):
+        param_key, data_key, _ = run_keys(seed)
+        variables = model.init(param_key, blank, blank, blank)
+        params = variables["params"]
+        zeros = jnp.zeros((config.codes,), jnp.int32)
+        window = Window(*(jnp.float32(0),) * 4, jnp.zeros((config.codes, world.N_ACTIONS), jnp.float32),
+                        jnp.float32(0))
+        state = AuthorsState(params, variables["batch_stats"], opt.init(params), zeros, zeros, window)
+        return state, make_data(data_key, knobs, config)
+
+    def epoch_one(state, data, key, knobs, epoch):
+        draws = epoch_draws(key, epoch, config)
+        measure = epoch >= first_measured
+
+        def body(state, index):
+            return update(state, data, draws, knobs, index, measure)
+
+        state, (vq, mask) = jax.lax.scan(body, state, jnp.arange(config.updates_per_epoch))
+        last = jax.tree.map(lambda x: x[-1], vq)
+        check = (epoch % config.dead_every == 0) & (knobs.labelled == 0)
+        return dead_codes(state, last, mask[-1], check, config)
+
+    def segment(state, data, seeds, knobs, start, length):
+        epoch_keys = jax.vmap(lambda seed: run_keys(seed)[2])(seeds)
+
+        def body(state, epoch):
+            return jax.vmap(epoch_one, in_axes=(0, 0, 0, 0, None))(state, data, epoch_keys, knobs, epoch), None
+
+        return jax.lax.scan(body, state, start + jnp.arange(length))[0]
+
+    return jax.vmap(init_one), segment
+
+
+#: XLA options for compiling the initialisation: it is all random draws, which XLA:CPU's
+#: optimising backend is slow to compile and gains nothing from.
+INIT_COMPILER_OPTIONS = {"xla_backend_optimization_level": 0}
+
+
+def prepare_runs(config: AuthorsConfig, settings: Sequence[AuthorsSetting], seeds: Sequence[int]):
+    """The runs of :func:`train_runs` before any update: (run_seeds [R], knobs [R], state, data,
+    segment), R = settings x seeds in setting-major order, sharded over the host's devices when R
+    divides evenly; ``segment`` is jitted (see :func:`make_trainer`)."""
+    run_seeds = jnp.tile(jnp.asarray(seeds, dtype=jnp.int32), len(settings))
+    knobs = knobs_of([s for s in settings for _ in seeds], config)
+    init, segment = make_trainer(config)
+    segment = jax.jit(segment, static_argnums=5, donate_argnums=0)
+    state, data = jax.jit(init).lower(run_seeds, knobs).compile(compiler_options=INIT_COMPILER_OPTIONS)(
+        run_seeds, knobs)
+    if run_seeds.shape[0] % jax.device_count() == 0:
+        run_seeds, knobs, state, data = (devices.shard_axis(x, 0) for x in (run_seeds, knobs, state, data))
+    return run_seeds, knobs, state, data, segment
+
+
+def train_runs(config: AuthorsConfig, settings: Sequence[AuthorsSetting], seeds: Sequence[int],
+               name: str = "table1_authors", stream=None):
+    """Train every (setting, seed) run in one vmapped program.
+
+    Returns (state, knobs): the final :class:`AuthorsState` [R, ...] (its ``window`` holds the
+    metrics' sums) and the :class:`~lamsim.gridworld.authors_settings.AuthorsKnobs` [R] of the
+    runs in setting-major order (R = settings x seeds).
+    """
+    run_seeds, knobs, state, data, segment = prepare_runs(config, settings, seeds)
+    n_runs = int(run_seeds.shape[0])
+    updates = config.updates_per_epoch
+    progress = Progress(name, n_runs * config.epochs * updates, stream)
+    length = segment_length(config.epochs)
+    for start in range(0, config.epochs, length):
+        state = segment(state, data, run_seeds, knobs, jnp.int32(start), length)
+        jax.block_until_ready(state)
+        progress.advance(length * updates * n_runs, f"epoch {start + length:,}/{config.epochs:,}")
+    return state, knobs
+
+
+#: Assumed sustained rate of the update per backend, FLOP/s, for a plan's time: on one H200, about
+#: a sixth of its 67 TFLOP/s float32 peak without tensor cores (small batched matmuls); on a
+#: two-core host, a few times below its sgemm rate.
+ASSUMED_FLOPS = {"gpu": 1e13, "cpu": 3e10}
+#: Assumed least time of one update of all runs on a GPU (the kernel launches of a scan step), seconds.
+ASSUMED_GPU_UPDATE_FLOOR_S = 5e-4
+
+
+def _one_run(tree):
+    """Shapes [R, ...] -> the shapes of one run."""
+    return jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape[1:], x.dtype), tree)
+
+
+def plan(config: AuthorsConfig, runs: int, backend: str = "gpu", device_memory: float = None,
+         flops_per_s: float = None) -> dict:
+    """A dry-run plan of ``runs`` vmapped runs at ``config``, from XLA's cost and memory analyses
+    of one compiled update and one held-out measurement of one run (compiled for this host's
+    backend; the FLOPs do not depend on it, the temporaries roughly), without training.
+
+    Returns FLOPs per update (one run; the training batch's forward and backward pass and Adam)
+    and per measurement, the total, the bytes a run holds (state, data) and an update's
+    temporaries, the memory of all runs, whether it fits ``device_memory`` bytes (if given), and
+    the time at ``flops_per_s`` (default :data:`ASSUMED_FLOPS` of ``backend``), on a GPU not less
+    than :data:`ASSUMED_GPU_UPDATE_FLOOR_S` per update of all runs.
+    """
+    if flops_per_s is None:
+        if backend not in ASSUMED_FLOPS:
+            fail("backend", backend, f"must be one of {', '.join(ASSUMED_FLOPS)} unless a rate is given")
+        flops_per_s = ASSUMED_FLOPS[backend]
+    if not (math.isfinite(flops_per_s) and flops_per_s > 0):
+        fail("flops_per_s", flops_per_s, "must be a finite number > 0")
+    model = AuthorsLAM(config)
+    update = make_update(config)
+    init, _ = make_trainer(config)
+    knobs = knobs_of([AuthorsSetting()], config)
+    state, data = _one_run(jax.eval_shape(init, jnp.zeros((1,), jnp.int32), knobs))
+    knobs = _one_run(jax.eval_shape(lambda k: k, knobs))
+    draws = jax.eval_shape(lambda: epoch_draws(jax.random.key(0), jnp.int32(0), config))
+
+    def nbytes(tree) -> int:
+        return int(sum(math.prod(x.shape) * np.dtype(x.dtype).itemsize for x in jax.tree.leaves(tree)
+                       if not jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)))
+
+    def measure_only(state, data, knobs):
+        return heldout_errors(state.params, state.batch_stats, model, data, jax.random.key(0), knobs)
+
+    def update_only(state, data, draws, knobs):
+        # A constant predicate: XLA drops the measurement branch, which "measure" costs apart.
+        return update(state, data, draws, knobs, jnp.int32(0), False)
+
+    compiled = {"update": jax.jit(update_only).lower(state, data, draws, knobs).compile(),
+                "measure": jax.jit(measure_only).lower(state, data, knobs).compile()}
+    cost = {}
+    for name, c in compiled.items():
+        analysis = c.cost_analysis()
+        analysis = analysis[0] if isinstance(analysis, list) else analysis
+        memory = c.memory_analysis()
+        cost[name] = {"flops": float(analysis.get("flops", float("nan"))),
+                      "temp_bytes": int(getattr(memory, "temp_size_in_bytes", 0) or 0)}
+    updates = config.epochs * config.updates_per_epoch
+    measured = config.metric_epochs * config.updates_per_epoch
+    total_flops = runs * (updates * cost["update"]["flops"] + measured * cost["measure"]["flops"])
+    run_bytes = nbytes(state) + nbytes(data)
+    peak = runs * (run_bytes + max(cost["update"]["temp_bytes"], cost["measure"]["temp_bytes"]))
+    floor = ASSUMED_GPU_UPDATE_FLOOR_S if backend == "gpu" else 0.0
+    seconds = max(total_flops / flops_per_s, (updates + measured) * floor)
+    out = {"runs": runs, "updates_per_run": updates, "measured_updates_per_run": measured,
+           "gflop_per_update_per_run": round(cost["update"]["flops"] / 1e9, 4),
+           "gflop_per_measurement_per_run": round(cost["measure"]["flops"] / 1e9, 4),
+           "gflop_per_update_all_runs": round(runs * cost["update"]["flops"] / 1e9, 2),
+           "total_tflop": round(total_flops / 1e12, 2),
+           "state_and_data_mib_per_run": round(run_bytes / 2 ** 20, 2),
+           "update_temp_mib_per_run": round(cost["update"]["temp_bytes"] / 2 ** 20, 2),
+           "memory_gib_all_runs": round(peak / 2 ** 30, 3),
+           "assumed_flops_per_s": flops_per_s, "assumed_update_floor_s": floor,
+           "estimated_train_s": round(seconds, 1)}
+    if device_memory is not None:
+        out["device_memory_gib"] = round(device_memory / 2 ** 30, 1)
+        out["fits_one_program"] = bool(peak <= devices.ACCELERATOR_SHARE * device_memory)
+    return out
