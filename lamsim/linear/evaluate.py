@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lamsim.linear import theory
+from lamsim.linear.model import full_idm
 from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Protocol, Terms, latent_terms
 from lamsim.linear.settings import Setting
 
@@ -27,8 +28,11 @@ CONVERGED_DRIFT = 0.01
 
 
 def true_latent_loadings(params: dict, action_effect: np.ndarray):
-    """z = C o + D o' with o' = o + X a + eps: (L_o, L_a, L_eps) = (C + D, D X, D)."""
-    c, d = params["C"], params["D"]
+    """z = C o + D o' with o' = o + X a + eps: (L_o, L_a, L_eps) = (C + D, D X, D).
+
+    A difference IDM z = C (o' - o) (``D`` of size 0) is read in its full form (-C, C)
+    (:func:`lamsim.linear.model.full_idm`): (0, C X, C), no o whatever the parameters."""
+    c, d = full_idm(params["C"], params["D"])
     return c + d, d @ action_effect, d
 
 
@@ -68,7 +72,7 @@ def population_loss(params: dict, env: dict, chi: float, noise: Noise) -> float:
     With T = I + chi X Pi, o' = T o + (1 - chi) X s + eps and
     o' - o'_hat = [(I - B D) T - A - B C] o + (1 - chi)(I - B D) X s + (I - B D) eps.
     """
-    b, c, d = params["B"], params["C"], params["D"]
+    b, (c, d) = params["B"], full_idm(params["C"], params["D"])
     x, pi = env["action_effect"], env["policy_map"]
     d_o = b.shape[0]
     keep = np.eye(d_o) - b @ d
@@ -102,7 +106,8 @@ def evaluate(params: dict, env: dict, chi: float, noise: Noise, latent: str,
     """All trained-model numbers of one run (float64, unpadded shapes).
 
     params: A [d_o, d_o] ([0, 0] or absent: A fixed to I), B [d_o, d_z], C, D
-    [d_z, d_o]; env: action_effect [d_o, d_a], policy_map [d_a, d_o], noise_map
+    [d_z, d_o] (D [0, 0]: the difference IDM z = C (o' - o), read in its full form
+    (-C, C), so ``c_plus_d`` is 0); env: action_effect [d_o, d_a], policy_map [d_a, d_o], noise_map
     [d_o, d_b]. ``latent`` is what the action probe reads, ``obs_latent`` what
     the o and noise probes read (None: ``latent``); ``probe`` and
     ``action_target`` choose the probe protocol (:class:`Protocol`); none of
@@ -110,6 +115,7 @@ def evaluate(params: dict, env: dict, chi: float, noise: Noise, latent: str,
     other-agent noise, NaN otherwise.
     """
     params = {k: np.asarray(v, np.float64) for k, v in params.items()}
+    params["C"], params["D"] = full_idm(params["C"], params["D"])
     x = env["action_effect"]
     loadings = LATENT_LOADINGS[latent](params, x)
     obs_loadings = None if obs_latent in (None, latent) else LATENT_LOADINGS[obs_latent](params, x)

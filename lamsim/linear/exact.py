@@ -11,6 +11,10 @@ Notation (vectors are columns): ``T = I + chi X Pi``, ``M = A + B C``,
 ``N = B D - I``, ``S = C + D`` (the IDM's response to o when o' = o), so the
 reconstruction residual is ``(M + N T) o + (1 - chi) N X s + N eps
 + B S kappa1 + (A - I) kappa2`` and ``M + N T = (A - I) + B S + chi N X Pi``.
+
+The difference IDM ``z = C (o' - o)`` is the full one at (C, D) = (-C, C)
+(:func:`lamsim.linear.model.full_idm`), so S = 0: every formula below holds for
+it as written, and the kappa1 terms vanish (the shared shift cancels in o' - o).
 """
 from __future__ import annotations
 
@@ -42,9 +46,10 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
     """E[:func:`lamsim.linear.model.loss`] of one setting, over the data, the
     augmentation shifts and the label draws of a batch of ``batch`` samples (scalar).
 
-    params: A [d_o, d_o] (or [0, 0]: A fixed to I), B [d_o, d_z], C, D [d_z, d_o],
-    E [d_a, d_z] (padded); knobs: one setting's scalars (d_a, d_z select the same
-    masks as the sample loss, so a padded sweep compiles once); env:
+    params: A [d_o, d_o] (or [0, 0]: A fixed to I), B [d_o, d_z], C, D [d_z, d_o]
+    (D [0, 0]: the difference IDM z = C (o' - o)), E [d_a, d_z] (padded); knobs:
+    one setting's scalars (d_a, d_z select the same masks as the sample loss, so
+    a padded sweep compiles once); env:
     action_effect X [d_o, d_a], policy_map Pi [d_a, d_o], noise_map Y [d_o, d_b].
     The static flags leave out the terms of sources a group never draws, as
     :func:`lamsim.linear.world.raw_batch` leaves out their streams; a term
@@ -73,8 +78,8 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
     a_mask, z_mask = model.masks(knobs, params.E.shape[0], params.C.shape[0])
     d_o = params.B.shape[0]
     # Masking C, D (rows), X (columns) and Pi (rows) is what the sample loss's masks on z and a amount to.
-    c = params.C * z_mask[:, None]
-    d = params.D * z_mask[:, None]
+    c, d = model.full_idm(params.C * z_mask[:, None], params.D)
+    d = d * z_mask[:, None]
     b = params.B
     x = env.action_effect * a_mask
     pi = env.policy_map * a_mask[:, None]
@@ -163,11 +168,15 @@ def batch_gradient_variance(params: Params, knobs: Knobs, env: Environment, batc
     E's variance is G_E^2 / batch. A noise mean (uniform noise) enters the second moments; its
     fourth moments are taken as Gaussian. Used by the ``faithful-exact`` profile, whose Adam sees
     E[g^2] = G^2 + Var(G_batch) as Adam on sampled batches does.
+
+    The difference IDM's C (D of size 0) has the gradient (2 / d_o) (B^T r) (o' - o)^T: its input
+    is o' - o, whose second moment has no o and no kappa1; its D variance is the [0, 0] array.
     """
     a_mask, z_mask = model.masks(knobs, params.E.shape[0], params.C.shape[0])
     d_o = params.B.shape[0]
-    c = params.C * z_mask[:, None]
-    d = params.D * z_mask[:, None]
+    difference = params.D.size == 0
+    c, d = model.full_idm(params.C * z_mask[:, None], params.D)
+    d = d * z_mask[:, None]
     b = params.B
     x = env.action_effect * a_mask
     pi = env.policy_map * a_mask[:, None]
@@ -199,8 +208,9 @@ def batch_gradient_variance(params: Params, knobs: Knobs, env: Environment, batc
           + kappa ** 2 * _rownorm2(s) + (d @ mean) ** 2) * z_mask
     f2 = jnp.full((d_o,), 1.0 + kappa ** 2)
     xpi = x @ pi
-    h2 = (1.0 + 2.0 * chi * jnp.diagonal(xpi) + chi ** 2 * _rownorm2(xpi) + (1 - chi) ** 2 * _rownorm2(x)
-          + iid_var + exo_var * _rownorm2(y) + kappa ** 2 + mean ** 2)
+    # diag E[(o' - o)(o' - o)^T]: the difference IDM's input.
+    delta2 = chi ** 2 * _rownorm2(xpi) + (1 - chi) ** 2 * _rownorm2(x) + iid_var + exo_var * _rownorm2(y) + mean ** 2
+    h2 = 1.0 + 2.0 * chi * jnp.diagonal(xpi) + delta2 + kappa ** 2
     scale = (2.0 / d_o) ** 2
 
     def var(out2, in2, g):
@@ -209,7 +219,7 @@ def batch_gradient_variance(params: Params, knobs: Knobs, env: Environment, batc
     return Params(
         A=jnp.zeros_like(params.A) if fixed else var(r2, f2, grads.A),
         B=var(r2, z2, grads.B),
-        C=var(u2 * z_mask, f2, grads.C),
-        D=var(u2 * z_mask, h2, grads.D),
+        C=var(u2 * z_mask, delta2 if difference else f2, grads.C),
+        D=jnp.zeros_like(params.D) if difference else var(u2 * z_mask, h2, grads.D),
         E=jnp.square(grads.E) / batch,
     )

@@ -8,6 +8,9 @@ initialisation under Adam), and action coordinates ``i >= d_a`` are 0.
 
 A fixed to I (the authors' Figure 3 scripts, ``Setting.learn_a=False``) is an
 ``A`` of shape [0, 0]: the FDM then adds B z to o itself, and nothing trains A.
+The difference IDM ``z = C (o' - o)`` (``Setting.idm="difference"``, the
+authors' scripts with C + D = 0) stores D as [0, 0] too: :func:`full_idm`
+turns it into the full form (C, D) = (-C, C) wherever a formula needs both.
 """
 from __future__ import annotations
 
@@ -24,8 +27,8 @@ class Params(NamedTuple):
 
     A: [d_o, d_o]  FDM observation map ([0, 0] when A is fixed to I).
     B: [d_o, d_z]  FDM latent map.
-    C: [d_z, d_o]  IDM map of o.
-    D: [d_z, d_o]  IDM map of o'.
+    C: [d_z, d_o]  IDM map of o (difference IDM: of o' - o).
+    D: [d_z, d_o]  IDM map of o' ([0, 0] for the difference IDM).
     E: [d_a, d_z]  action head (trained only when labels are on).
     """
 
@@ -98,12 +101,14 @@ def _uniform_rows(key: jax.Array, rows: int, cols: int, bound) -> jax.Array:
 
 
 def init_params(key: jax.Array, knobs: Knobs, d_o: int, d_a_max: int, d_z_max: int,
-                learn_a: bool = True) -> Params:
+                learn_a: bool = True, idm: str = "full") -> Params:
     """Uniform[-1/sqrt(fan_in), 1/sqrt(fan_in)] initialisation (fan_in = columns).
 
     Padded coordinates start at 0. Row/column ``j`` of each matrix is drawn from
     its own folded key, so a padded run starts where an unpadded one does.
     ``learn_a=False``: A is fixed to I, stored as a [0, 0] array.
+    ``idm="difference"``: D is tied to -C, stored as a [0, 0] array (C starts
+    where the full IDM's C does).
     """
     ka, kb, kc, kd, ke = jax.random.split(key, 5)
     a_mask, z_mask = masks(knobs, d_a_max, d_z_max)
@@ -112,7 +117,8 @@ def init_params(key: jax.Array, knobs: Knobs, d_o: int, d_a_max: int, d_z_max: i
         A=_uniform_rows(ka, d_o, d_o, d_o ** -0.5) if learn_a else jnp.zeros((0, 0), jnp.float32),
         B=_uniform_rows(kb, d_z_max, d_o, jax.lax.rsqrt(fan_z)).T * z_mask,
         C=_uniform_rows(kc, d_z_max, d_o, d_o ** -0.5) * z_mask[:, None],
-        D=_uniform_rows(kd, d_z_max, d_o, d_o ** -0.5) * z_mask[:, None],
+        D=(_uniform_rows(kd, d_z_max, d_o, d_o ** -0.5) * z_mask[:, None] if idm == "full"
+           else jnp.zeros((0, 0), jnp.float32)),
         E=_uniform_rows(ke, d_a_max, d_z_max, jax.lax.rsqrt(fan_z)) * a_mask[:, None] * z_mask,
     )
 
@@ -120,6 +126,17 @@ def init_params(key: jax.Array, knobs: Knobs, d_o: int, d_a_max: int, d_z_max: i
 def a_is_fixed(params: Params) -> bool:
     """Whether A is fixed to I (stored as [0, 0]); static under jit."""
     return params.A.size == 0
+
+
+def full_idm(c, d):
+    """The IDM maps in the full form z = C o + D o' (numpy or JAX arrays, [d_z, d_o] each).
+
+    A difference IDM z = C (o' - o) (``d`` of size 0) is (C, D) = (-C, C); a full one is
+    returned as it is. Every closed form written for the full IDM (the expected loss, its
+    batch variance, the latents' loadings) then holds for both, and gradients reach the
+    tied C through the substitution. Static under jit (it reads shapes only).
+    """
+    return (-c, c) if d.size == 0 else (c, d)
 
 
 def transition(src: Sources, knobs: Knobs, action_effect: jax.Array, a_mask: jax.Array):
@@ -140,7 +157,8 @@ def transition(src: Sources, knobs: Knobs, action_effect: jax.Array, a_mask: jax
 def loss(params: Params, src: Sources, knobs: Knobs, action_effect: jax.Array) -> jax.Array:
     """Training loss of one setting on one batch (scalar).
 
-    Reconstruction: mean over batch and d_o of (o'_hat - o')^2. With
+    Reconstruction: mean over batch and d_o of (o'_hat - o')^2, with
+    z = C o + D o' (full IDM) or z = C (o' - o) (difference IDM, D of size 0). With
     augmentation (Sec. 4.3): z = C (o + kappa1) + D (o' + kappa1),
     o'_hat = A (o + kappa2) + B z - kappa2, target o'. With labels (Sec. 4.4):
     plus the mean over labelled samples of the per-coordinate squared error of
@@ -153,7 +171,10 @@ def loss(params: Params, src: Sources, knobs: Knobs, action_effect: jax.Array) -
         idm_obs = idm_obs + knobs.kappa * src.shift_idm
         idm_next = idm_next + knobs.kappa * src.shift_idm
         fdm_obs = fdm_obs + knobs.kappa * src.shift_fdm
-    z = (idm_obs @ params.C.T + idm_next @ params.D.T) * z_mask
+    if params.D.size == 0:  # difference IDM: the shared kappa1 cancels in o' - o
+        z = ((idm_next - idm_obs) @ params.C.T) * z_mask
+    else:
+        z = (idm_obs @ params.C.T + idm_next @ params.D.T) * z_mask
     pred = (fdm_obs if a_is_fixed(params) else fdm_obs @ params.A.T) + z @ params.B.T
     if src.shift_fdm is not None:
         pred = pred - knobs.kappa * src.shift_fdm

@@ -40,9 +40,12 @@ ACTION_TARGETS = ("action", "subspace")
 #: The per-step data stream's normal generator: a counter hash (fast on CPU) or
 #: ``jax.random.normal`` (threefry).
 STREAMS = ("hash", "jax")
+#: What the IDM sees: ``full`` (z = C o + D o', paper Sec. 3.2) or ``difference`` (z = C (o' - o),
+#: the authors' scripts with C + D = 0: D is tied to -C and stored as a [0, 0] array).
+IDMS = ("full", "difference")
 #: Fields that hold a name from a list (numpy strings are stored as plain ``str``).
 CHOICE_FIELDS = ("noise", "latent", "obs_latent", "profile", "probe", "action_target", "stream", "noise_dist",
-                 "reading")
+                 "reading", "idm")
 #: Fields that choose how a trained model is read, not how it is trained.
 EVALUATION_FIELDS = ("latent", "obs_latent", "probe", "action_target", "reading")
 
@@ -65,7 +68,8 @@ class Setting:
     estimated) choose the evaluation protocol (they do not change training);
     ``stream`` the data stream's normal generator. ``learn_a=False`` fixes the
     FDM's A to I (the authors' Figure 3 scripts); ``noise_dist`` is the i.i.d.
-    noise's distribution.
+    noise's distribution; ``idm`` what the IDM sees (:data:`IDMS`; it changes
+    training and the parameters' shapes).
     """
 
     d_o: int = 128
@@ -89,6 +93,7 @@ class Setting:
     noise_dist: str = "gaussian"
     obs_latent: Optional[str] = None
     reading: str = "exact"
+    idm: str = "full"
 
     def __post_init__(self):
         for name in ("d_o", "d_a", "d_z", "d_b", "batch"):
@@ -119,7 +124,8 @@ class Setting:
         if not isinstance(self.learn_a, bool):
             _fail("learn_a", self.learn_a, "must be True (A learned) or False (A fixed to I)")
         for name, allowed in (("profile", PROFILES), ("probe", PROBES), ("action_target", ACTION_TARGETS),
-                              ("stream", STREAMS), ("noise_dist", NOISE_DISTS), ("reading", READINGS)):
+                              ("stream", STREAMS), ("noise_dist", NOISE_DISTS), ("reading", READINGS),
+                              ("idm", IDMS)):
             if getattr(self, name) not in allowed:
                 _fail(name, getattr(self, name), f"must be one of {', '.join(allowed)}")
         if self.noise_dist == "uniform" and self.noise == "exo":

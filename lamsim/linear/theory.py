@@ -19,6 +19,34 @@ predicted change. The true latent has no such pin without augmentation: the
 representative equal to U^T (o' - E[o' | o]) on the training data loads
 -chi U^T X Pi on o, but any other o-loading that A cancels is as optimal.
 
+The difference IDM z = C (o' - o) (``Setting.idm="difference"``; the authors'
+scripts with C + D = 0). Write Delta = o' - o = chi X Pi o + r, r independent
+of o. Its residual is
+
+    o' - o'_hat = [(I - A) + chi (I - B C) X Pi] o + (I - B C) r,
+
+and o, r are independent with Cov(o) = I, so the per-coordinate loss is
+(||(I - A) + chi (I - B C) X Pi||_F^2 + E||(I - B C) r||^2) / d_o. A is free:
+the first term is 0 at A = I + chi (I - B C) X Pi. The second is PCA on r
+(Eckart-Young, rank(B C) <= d_z): its minimum is the same floor as the full
+IDM's, reached at B C = U U^T on range(Sigma_r), i.e. C = M U^T, B = U M^-1
+for any invertible M. So the difference IDM loses nothing in the loss. Its
+latent z = C X a + C eps loads (0, C X, C) on (o, a, eps) for every value of
+the parameters, not only at the optimum: the true latent holds no o at all
+(Prop. 4.3's augmented optimum C + D = 0, built in), and at the optimum it is
+M U^T (X a + eps), the full IDM's optimal surrogate. Its surrogate is the same
+latent: B^+ (A - I) = chi B^+ (I - B C) X Pi = chi (M U^T - M U^T) X Pi = 0.
+:func:`optimal_latent_terms` is therefore the difference IDM's theory for the
+true latent and the surrogate alike, while for the full IDM it is the
+surrogate's only. Both are undefined at chi = 1 for the same reason (no noise:
+the loss is 0 for every C, so C X, the response to an intervened action, is
+free); the difference IDM's LLO there is still 2 wherever C X has rank d_a
+(no o in z, no noise), a property of C that training keeps, not of the
+optimum. Augmentation adds kappa^2 ||A - I||^2 (kappa1 cancels in o' - o),
+which for chi > 0 pulls A away from the A above; the theory is, as for the
+full IDM, the un-augmented, unlabelled optimum. :func:`optimal_params` gives
+one optimal parameter set of either IDM.
+
 Sigma_r is low rank plus isotropic, so everything is computed from the small
 matrix F^T F and never forms a d_o x d_o eigenproblem.
 """
@@ -67,6 +95,45 @@ def residual_spectrum(env: dict, chi: float, noise: Noise) -> Spectrum:
     basis, r = np.linalg.qr(np.concatenate(factors, axis=1))
     mu, v = np.linalg.eigh(r @ r.T)
     return Spectrum(mu + isotropic, basis @ v, basis, isotropic, d_o)
+
+
+def principal_directions(env: dict, chi: float, noise: Noise, d_z: int) -> np.ndarray:
+    """U [d_o, d_z]: orthonormal eigenvectors of Sigma_r for its d_z largest eigenvalues
+    (ties broken by the eigen-solver's order; directions outside range(F) carry sigma_iid^2)."""
+    spec = residual_spectrum(env, chi, noise)
+    vectors, values = spec.vectors, spec.values
+    if d_z > values.size:
+        rest = np.linalg.qr(spec.basis, mode="complete")[0][:, spec.basis.shape[1]:]
+        vectors = np.concatenate([vectors, rest], axis=1)
+        values = np.concatenate([values, np.full(rest.shape[1], spec.isotropic)])
+    order = np.argsort(-values, kind="stable")[:d_z]
+    return vectors[:, order]
+
+
+def optimal_params(env: dict, chi: float, noise: Noise, d_z: int, idm: str = "full") -> dict:
+    """One minimiser of the un-augmented, unlabelled expected loss (Prop. 4.1, 4.2), float64.
+
+    env: action_effect X [d_o, d_a], policy_map Pi [d_a, d_o], noise_map Y [d_o, d_b]; ``idm``
+    'full' or 'difference'. Returns A [d_o, d_o], B = U [d_o, d_z] and, for the full IDM,
+    C = -U^T (I + chi X Pi), D = U^T [d_z, d_o] (z = U^T (o' - E[o' | o]), A = I + chi X Pi); for
+    the difference IDM, C = U^T, D of shape [0, 0] (z = U^T (o' - o)) and
+    A = I + chi (I - U U^T) X Pi (module docstring). U: :func:`principal_directions`. Its loss is
+    :func:`pca_floor` (a test); where eigenvalues tie, it is one of the optima.
+    """
+    return subspace_params(env, chi, principal_directions(env, chi, noise, d_z), idm)
+
+
+def subspace_params(env: dict, chi: float, u: np.ndarray, idm: str = "full") -> dict:
+    """The parameters whose latent is z = U^T (o' - E[o' | o]) and whose FDM predicts E[o' | o] + U z
+    (float64): the optimum of :func:`optimal_params` when U [d_o, d_z] (orthonormal columns) spans the
+    top eigenvectors of Sigma_r, a starting point elsewhere (lamsim/linear/optimum.py). Shapes and
+    the two IDMs as in :func:`optimal_params`."""
+    x, pi = env["action_effect"], env["policy_map"]
+    d_o = x.shape[0]
+    x_pi = x @ pi
+    if idm == "difference":
+        return {"A": np.eye(d_o) + chi * (x_pi - u @ (u.T @ x_pi)), "B": u, "C": u.T, "D": np.zeros((0, 0))}
+    return {"A": np.eye(d_o) + chi * x_pi, "B": u, "C": -u.T - chi * (u.T @ x_pi), "D": u.T}
 
 
 def pca_floor(env: dict, chi: float, noise: Noise, d_z: int) -> float:

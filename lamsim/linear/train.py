@@ -31,7 +31,8 @@ class GroupShape(NamedTuple):
 
     d_a, d_z are the padded (largest) sizes; iid/exo/augment/labels switch on
     the data streams and loss terms that some setting of the group needs;
-    learn_a=False fixes A to I; uniform draws the i.i.d. noise as U[0, 1).
+    learn_a=False fixes A to I; uniform draws the i.i.d. noise as U[0, 1);
+    idm is the IDM variant (``difference`` stores D as [0, 0]).
     """
 
     d_o: int
@@ -48,6 +49,7 @@ class GroupShape(NamedTuple):
     labels: bool
     learn_a: bool = True
     uniform: bool = False
+    idm: str = "full"
 
 
 class TrainState(NamedTuple):
@@ -133,7 +135,7 @@ def make_trainer(shape: GroupShape):
     flags = dict(iid=shape.iid, exo=shape.exo, augment=shape.augment)
 
     def init_one(seed, knobs):
-        params = model.init_params(_keys(seed)[0], knobs, shape.d_o, shape.d_a, shape.d_z, shape.learn_a)
+        params = model.init_params(_keys(seed)[0], knobs, shape.d_o, shape.d_a, shape.d_z, shape.learn_a, shape.idm)
         return TrainState(params, meanfield_adam_init(params) if meanfield else opt.init(params))
 
     def init(seeds, knobs):
@@ -190,7 +192,7 @@ def make_trainer(shape: GroupShape):
 
 
 def group_key(s: Setting) -> tuple:
-    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile, s.stream, s.learn_a, s.noise_dist)
+    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile, s.stream, s.learn_a, s.noise_dist, s.idm)
 
 
 def group_shape(settings: Sequence[Setting]) -> GroupShape:
@@ -201,6 +203,7 @@ def group_shape(settings: Sequence[Setting]) -> GroupShape:
         iid=any(s.sigma_iid > 0 for s in settings), exo=any(s.sigma_exo > 0 for s in settings),
         augment=any(s.kappa > 0 for s in settings), labels=any(s.label_rate > 0 for s in settings),
         learn_a=s0.learn_a, uniform=s0.noise_dist == "uniform" and any(s.sigma_iid > 0 for s in settings),
+        idm=s0.idm,
     )
 
 
