@@ -75,7 +75,8 @@ class Panel:
     fixed fields, ``claim`` the paper's statement the panel illustrates.
     ``curve`` records that many exact evaluations along training;
     ``fixed_profile`` pins the profile whatever the command line asks;
-    ``step_table`` (profile -> steps) replaces the panel's row of :data:`STEPS`.
+    ``step_table`` (profile -> steps) replaces the panel's row of :data:`STEPS`;
+    ``optimum`` also stores the numerical optimum of each setting (``Sweep.optimum``).
     """
 
     name: str
@@ -87,6 +88,7 @@ class Panel:
     curve: int = 0
     fixed_profile: Optional[str] = None
     step_table: Optional[dict] = None
+    optimum: bool = False
 
     def steps(self, profile: str) -> int:
         table = STEPS[self.name] if self.step_table is None else self.step_table
@@ -99,7 +101,7 @@ class Panel:
         profile = self.fixed_profile or profile
         steps = self.steps(profile) if steps is None else steps
         return Sweep(self.name, self.base.replace(profile=profile, steps=steps),
-                     self.quick_axes if quick else self.axes, seeds=seeds, curve=self.curve)
+                     self.quick_axes if quick else self.axes, seeds=seeds, curve=self.curve, optimum=self.optimum)
 
     def plan(self, profile: str = DEFAULT_PROFILE, seeds: int = DEFAULT_SEEDS, quick: bool = False,
              steps: Optional[int] = None, **machine) -> dict:
@@ -113,6 +115,8 @@ class Panel:
         config = {"name": self.name, "profile": sweep.base.profile, "quick": quick, "seeds": sweep.seeds,
                   "first_seed": sweep.first_seed, "ridge": sweep.ridge, "base": sweep.base.to_dict(),
                   "steps": sweep.base.train_steps, "axes": _axes_config(sweep.axes), "curve": sweep.curve}
+        if sweep.optimum:  # only where asked: the configs of finished panels without it stay equal
+            config["optimum"] = True
 
         def execute(stream):
             result = run_sweep(sweep, stream=stream)

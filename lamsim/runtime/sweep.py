@@ -26,6 +26,7 @@ from lamsim.errors import SEED_LIMIT, fail, integer, plain, real
 from lamsim.linear import world
 from lamsim.linear import paper_probes
 from lamsim.linear.evaluate import METRICS, evaluate_run, exact_llo, paper_design, theory_metrics
+from lamsim.linear.optimum import OPTIMUM_METRICS, minimise, optimum_metrics
 from lamsim.linear.probes import DEFAULT_RIDGE
 from lamsim.linear.settings import Setting
 from lamsim.linear.train import (EXPECTED_LOSS_PROFILES, GroupShape, bytes_per_run, group_key, group_shape,
@@ -45,7 +46,7 @@ CPU_RUNS_PER_DEVICE = 8
 #: object before anything runs.
 MAX_SETTINGS = 1_000_000
 #: Names the results file already uses (the seed axis, the npz's ``dims``, the metrics): no axis takes them.
-RESERVED_NAMES = ("seed", "dims") + METRICS
+RESERVED_NAMES = ("seed", "dims") + METRICS + OPTIMUM_METRICS
 #: The backends a plan may be made for.
 BACKENDS = ("cpu", "gpu", "tpu")
 #: The Setting fields an axis may set (seeds come from the sweep).
@@ -128,6 +129,13 @@ class Axis:
 
 @dataclasses.dataclass(frozen=True)
 class Sweep:
+    """A grid of settings (the product of ``axes`` over ``base``) run for ``seeds`` seeds from
+    ``first_seed``; ``ridge`` is the probes' delta, ``curve`` the number of evaluations along
+    training (0: the end only). ``optimum=True`` also finds the minimum of every setting's
+    expected loss numerically (:func:`lamsim.linear.optimum.minimise`, per setting and seed) and
+    stores :data:`~lamsim.linear.optimum.OPTIMUM_METRICS`; off by default, as it costs more than
+    an ``exact`` training at d_o 128."""
+
     name: str
     base: Setting
     axes: tuple = ()
@@ -135,6 +143,7 @@ class Sweep:
     first_seed: int = 0
     ridge: float = DEFAULT_RIDGE
     curve: int = 0
+    optimum: bool = False
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -161,6 +170,8 @@ class Sweep:
         object.__setattr__(self, "ridge", ridge)
         object.__setattr__(self, "curve", integer("curve", self.curve, 0,
                                                   allowed="must be an integer >= 0 (0: no training curve)"))
+        if not isinstance(self.optimum, bool):
+            fail("optimum", self.optimum, "must be True (also compute the numerical optimum) or False")
         if self.curve and "step" in names:
             fail("axes", names, "no axis may be named 'step' when curve > 0 (the curve's own axis)")
         n_settings = math.prod(len(a.values) for a in self.axes)
@@ -313,7 +324,7 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
     plan = plan_sweep(sweep, memory_budget)
     seeds = sweep.seed_list()
     progress = Progress(sweep.name, plan.config_steps, stream)
-    arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS}
+    arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS + (OPTIMUM_METRICS if sweep.optimum else ())}
     for g, group in enumerate(plan.groups, 1):
         shape, members, chunk = group.shape, group.members, group.chunk
         envs = [world.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b) for seed in seeds]
@@ -340,6 +351,15 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
             # The theory does not depend on training: once per (setting, seed), not per checkpoint.
             theory = {(index, j): theory_metrics(s, envs[j], sweep.ridge)
                       for trained in part for index, s in plan.readers[trained] for j in range(len(seeds))}
+            if sweep.optimum:
+                # The optimum depends on the training setting only; each reader reads its LLO. It does not
+                # move along a training curve.
+                for trained in part:
+                    for j, seed in enumerate(seeds):
+                        found = minimise(trained, envs[j], seed)
+                        for index, s in plan.readers[trained]:
+                            for metric, value in optimum_metrics(s, found, envs[j], sweep.ridge).items():
+                                arrays[metric][index + (slice(None),) * bool(checkpoints) + (j,)] = value
             for t, at_step in enumerate(params if checkpoints else [params]):
                 point = (t,) if checkpoints else ()
                 paper = []  # (where, design, seed) of the runs read the authors' way
