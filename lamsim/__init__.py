@@ -9,6 +9,7 @@ with the paper's linear LAM objective (LLO, eq. 6).
     result = run_sweep(sweep)
     result.arrays["llo"]          # [d_z, seed]
     result.arrays["theory_llo"]   # the PCA-optimal latent's LLO
+    result.to_xarray().llo.sel(d_z=8).mean("seed")   # labelled arrays (xarray)
 
 Sub-packages: :mod:`lamsim.linear` (the linear LAM), :mod:`lamsim.gridworld`
 (Table 1's non-linear LAM), :mod:`lamsim.runtime` (sweeps, devices, results).

@@ -48,6 +48,11 @@ def _setting_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--obs-latent", default=None, help="the latent the o and noise probes read (default: --latent)")
     p.add_argument("--reading", default="exact",
                    help="exact (closed-form probes) | paper (probes with bias trained by Adam, the authors' way)")
+    p.add_argument("--idm", default="full", help="full (z = C o + D o') | difference (z = C (o' - o))")
+    p.add_argument("--batch", type=int, default=128, help="samples per Adam step (exact profiles: the label weight)")
+    p.add_argument("--optimum", action="store_true",
+                   help="also compute the numerical optimum of the expected loss and its LLO (optimum_llo; "
+                        "L-BFGS from several starts, lamsim/linear/optimum.py)")
 
 
 def _sweep_of(args, name: str, axes=(), curve: int = 0):
@@ -59,9 +64,9 @@ def _sweep_of(args, name: str, axes=(), curve: int = 0):
                       chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
                       profile=args.profile, steps=args.steps, seed=args.seed, probe=args.probe,
                       action_target=args.action_target, learn_a=not args.a_fixed, noise_dist=args.noise_dist,
-                      obs_latent=args.obs_latent, reading=args.reading)
+                      obs_latent=args.obs_latent, reading=args.reading, idm=args.idm, batch=args.batch)
     return Sweep(name, setting, tuple(axes), seeds=args.seeds, first_seed=args.seed,
-                 ridge=DEFAULT_RIDGE if args.ridge is None else args.ridge, curve=curve)
+                 ridge=DEFAULT_RIDGE if args.ridge is None else args.ridge, curve=curve, optimum=args.optimum)
 
 
 def _sweep(args) -> dict:
@@ -77,7 +82,7 @@ def _sweep(args) -> dict:
     sweep = _sweep_of(args, out.name, axes, args.curve)
     result = run_sweep(sweep)
     config = {"base": sweep.base.to_dict(), "vary": args.vary, "seeds": sweep.seeds, "first_seed": sweep.first_seed,
-              "ridge": sweep.ridge, "curve": sweep.curve}
+              "ridge": sweep.ridge, "curve": sweep.curve, "optimum": sweep.optimum}
     path = results.save(out.parent, out.name, result.arrays, result.dims, result.coords,
                         {"config": config, **result.meta, "environment": results.environment_info()})
     return {"npz": str(path), "dims": list(result.dims), "shape": list(result.arrays["llo"].shape),
@@ -91,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     _setting_flags(run)
     sweep = sub.add_parser("sweep", help="a sweep over any Setting fields; writes OUT.npz and OUT.json")
     sweep.add_argument("--vary", action="append", required=True, metavar="FIELD=V1,V2,...|FIELD=START:STOP:STEP",
-                       help="one sweep axis (repeat for more; the dims follow their order, then seed)")
+                       help="one sweep axis (repeat for more; the dims follow their order, then seed); "
+                            "noise=KIND[:SIGMA],... varies the noise kind with its scale, e.g. "
+                            "noise=none,iid:0.5,exo:2")
     _setting_flags(sweep)
     sweep.add_argument("--curve", type=int, default=0, help="evaluate at this many points during training")
     sweep.add_argument("--out", required=True, help="results path without suffix (writes OUT.npz, OUT.json)")
@@ -116,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> dict:
     from lamsim.linear.evaluate import METRICS
+    from lamsim.linear.optimum import OPTIMUM_METRICS
     from lamsim.runtime.sweep import run_sweep
 
     sweep = _sweep_of(args, "run")
@@ -124,6 +132,7 @@ def _run(args) -> dict:
     import numpy as np
 
     keys = [m for m in METRICS if not m.startswith("theory_nmse") and m != "llo_ridge0"]
+    keys += [m for m in OPTIMUM_METRICS if m in result.arrays]
     mean = {m: _finite_or_none(np.mean(result.arrays[m])) for m in keys}
     per_seed = {m: [_finite_or_none(v) for v in result.arrays[m]] for m in keys}
     return {"settings": {**setting.to_dict(), "steps": setting.train_steps, "seeds": args.seeds,

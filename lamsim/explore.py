@@ -4,6 +4,10 @@
 when the steps land on it) makes one sweep axis per flag, in order; the result
 is written in the results format with dims (the varied fields..., seed), or
 (the varied fields..., step, seed) when training curves are recorded.
+
+``--vary noise=KIND[:SIGMA],...`` varies the noise kind together with its scale
+(:func:`noise_axis`): ``noise=none,iid:0.5,exo:2`` is one axis named ``noise``
+whose coordinates are those words.
 """
 from __future__ import annotations
 
@@ -15,9 +19,11 @@ from typing import Optional
 import numpy as np
 
 from lamsim.errors import fail
-from lamsim.linear.settings import Setting
+from lamsim.linear.settings import NOISE_KINDS, Setting
 from lamsim.runtime.sweep import MAX_SETTINGS, SWEPT_FIELDS, Axis
 
+#: The numerical optimum drawn beside a metric where the theory is NaN and the results hold it.
+OPTIMUM = {"llo": "optimum_llo", "loss": "optimum_loss"}
 #: Theory drawn beside a metric, where the results hold it.
 THEORY = {"llo": "theory_llo", "nmse_action": "theory_nmse_action", "nmse_noise": "theory_nmse_noise",
           "nmse_obs": "theory_nmse_obs", "loss": "pca_floor"}
@@ -53,8 +59,47 @@ def _convert(name: str, kind, text: str):
         fail(name, text, f"must be {'an integer' if kind is int else 'a number'}")
 
 
+def noise_axis(text: str) -> Axis:
+    """The axis of ``--vary noise=TEXT``: TEXT is ``KIND[:SIGMA],...``, KIND one of
+    :data:`~lamsim.linear.settings.NOISE_KINDS`.
+
+    Each value sets ``noise`` and, where given, ``sigma`` (``none`` sets sigma 0; a kind without a
+    scale keeps the base setting's ``--sigma``). The coordinates are the words as written, SIGMA
+    normalised (``exo:2.0`` -> ``exo:2``). Raises :class:`~lamsim.errors.InputError` naming the
+    value: an unknown kind, a scale that is not a number >= 0, a scale on ``none``, no value, a
+    repeated value."""
+    words, overrides = [], []
+    for word in (w.strip() for w in text.split(",")):
+        if not word:
+            continue
+        kind, _, scale = word.partition(":")
+        if kind not in NOISE_KINDS:
+            fail("noise", word, f"must be KIND or KIND:SIGMA with KIND one of {', '.join(NOISE_KINDS)}")
+        if kind == "none":
+            if scale:
+                fail("noise", word, "'none' takes no scale")
+            words.append("none")
+            overrides.append({"noise": "none", "sigma": 0.0})
+            continue
+        override = {"noise": kind}
+        if scale:
+            sigma = _convert("noise", float, scale)
+            if not (math.isfinite(sigma) and sigma >= 0):
+                fail("noise", word, "SIGMA must be a finite number >= 0")
+            override["sigma"] = sigma
+            word = f"{kind}:{sigma:g}"
+        words.append(word)
+        overrides.append(override)
+    if not words:
+        fail("noise", text, "no values")
+    if len(set(words)) != len(words):
+        fail("noise", text, "values repeat")
+    return Axis("noise", tuple(words), tuple(overrides))
+
+
 def parse_vary(spec: str) -> Axis:
-    """``FIELD=V1,V2,...`` or ``FIELD=START:STOP:STEP`` -> an :class:`Axis`.
+    """``FIELD=V1,V2,...`` or ``FIELD=START:STOP:STEP`` -> an :class:`Axis`
+    (``noise=KIND[:SIGMA],...``: :func:`noise_axis`).
 
     Raises :class:`~lamsim.errors.InputError` naming the field and the value for an
     unknown field, a value of the wrong type, a zero or wrong-signed step, a range
@@ -62,6 +107,8 @@ def parse_vary(spec: str) -> Axis:
     if "=" not in spec:
         fail("vary", spec, "must be FIELD=V1,V2,... or FIELD=START:STOP:STEP")
     name, text = (part.strip() for part in spec.split("=", 1))
+    if name == "noise":
+        return noise_axis(text)
     kind = _field_type(name)
     if ":" in text:
         if kind in (str, bool):
@@ -86,9 +133,18 @@ def parse_vary(spec: str) -> Axis:
     return Axis.of(name, values)
 
 
+def _seed_mean(runs: np.ndarray) -> np.ndarray:
+    """Mean over the last axis (seeds) of the finite values; NaN where there are none."""
+    finite = np.isfinite(runs)
+    count = finite.sum(-1)
+    return np.where(count > 0, np.where(finite, runs, 0.0).sum(-1) / np.maximum(count, 1), np.nan)
+
+
 def plot(path, x: str, y: str, hue: Optional[str] = None, out=None) -> Path:
     """Draw ``y`` against ``x`` (one line per ``hue`` value): the mean over
-    seeds, a min-max band, and the theory dashed where defined. ``x`` and ``hue``
+    seeds, a min-max band, and the theory dashed where defined; where it is NaN
+    and the results hold the numerical optimum (``Sweep(optimum=True)``), the
+    optimum dashed, marked x. ``x`` and ``hue``
     may be any axis but the seed: numbers are drawn as numbers, strings and
     booleans as evenly spaced categories. Every other axis must have one value.
     Writes ``out`` (default: PATH with ``.png``); a bad choice raises
@@ -98,7 +154,7 @@ def plot(path, x: str, y: str, hue: Optional[str] = None, out=None) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lamsim.runtime.results import atomic_write, load, select
+    from lamsim.runtime.results import atomic_write, load
 
     r = load(path)
     if "seed" not in r.dims:
@@ -118,12 +174,18 @@ def plot(path, x: str, y: str, hue: Optional[str] = None, out=None) -> Path:
                          "on hue (one line per value), or plot results where it has one value")
     order = [x] + ([hue] if hue else []) + ["seed"]
 
+    ds = r.to_xarray().isel({d: 0 for d in others})
+
     def arranged(metric):
-        arr, dims = select(r, metric, **{d: r.coords[d][0] for d in others})
-        return np.transpose(arr, [dims.index(d) for d in order])
+        return ds[metric].transpose(*order).values
 
     values = arranged(y)
-    theory = arranged(THEORY[y]) if THEORY.get(y) in r.arrays else None
+    # The theory's seed mean, and where it is undefined the numerical optimum's (flagged).
+    nan = np.full(values.shape[:-1], np.nan)
+    theory = _seed_mean(arranged(THEORY[y])) if THEORY.get(y) in r.arrays else nan
+    optimum = _seed_mean(arranged(OPTIMUM[y])) if OPTIMUM.get(y) in r.arrays else nan
+    from_optimum = np.isnan(theory) & np.isfinite(optimum)
+    reference = np.where(from_optimum, optimum, theory)
     categories = r.coords[x].dtype.kind in "USOb"
     xs = np.arange(len(r.coords[x])) if categories else np.asarray(r.coords[x], float)
     hues = list(r.coords[hue]) if hue else [None]
@@ -133,11 +195,12 @@ def plot(path, x: str, y: str, hue: Optional[str] = None, out=None) -> Path:
         runs = values[:, i] if hue else values
         line, = ax.plot(xs, np.nanmean(runs, -1), marker="o", ms=3, color=c, label=None if h is None else f"{hue}={h}")
         ax.fill_between(xs, np.nanmin(runs, -1), np.nanmax(runs, -1), color=c, alpha=0.2, lw=0)
-        if theory is not None:
-            th = theory[:, i] if hue else theory
-            if np.any(np.isfinite(th)):
-                ax.plot(xs, np.nanmean(th, -1), ls="--", lw=1.2, color=c)
-    ax.set(xlabel=x, ylabel=y, title=f"{y} vs {x} ({values.shape[-1]} seeds; band min-max; dashed theory)")
+        ref, flagged = (reference[:, i], from_optimum[:, i]) if hue else (reference, from_optimum)
+        if np.any(np.isfinite(ref)):
+            ax.plot(xs, ref, ls="--", lw=1.2, color=c)
+            ax.plot(xs[flagged], ref[flagged], ls="none", marker="x", ms=5, color=c)
+    note = "; x: numerical optimum where the theory is NaN" if from_optimum.any() else ""
+    ax.set(xlabel=x, ylabel=y, title=f"{y} vs {x} ({values.shape[-1]} seeds; band min-max; dashed theory{note})")
     if categories:
         ax.set_xticks(xs, [str(v) for v in r.coords[x]])
     if hue:

@@ -5,6 +5,9 @@ array ``dims`` naming those axes in order, and one coordinate array per axis.
 The JSON side-car holds the exact config, profile, package versions, device and
 wall time. Both are written to temporary names and renamed, so an interrupted
 run never leaves a half-written file under the final name.
+
+:meth:`Results.to_xarray` gives the same arrays as an ``xarray.Dataset`` (imported only
+there: reading and writing the files needs numpy alone).
 """
 from __future__ import annotations
 
@@ -42,11 +45,39 @@ class Results(NamedTuple):
     coords: dict
     meta: dict
 
+    def to_xarray(self):
+        """These results as an ``xarray.Dataset``: one data variable per array over ``dims``
+        (``seed`` last), one coordinate per axis (numbers or strings, as stored), and the side-car
+        in ``attrs`` as loaded (config, environment, wall time, ...: nested dicts). E.g.
+        ``lamsim.load("results/fig4_right").to_xarray().llo.sel(d_z=8).mean("seed")``.
+        :meth:`from_xarray` gives these Results back."""
+        import xarray as xr
+
+        return xr.Dataset({k: (self.dims, np.asarray(v)) for k, v in self.arrays.items()},
+                          coords={d: np.asarray(self.coords[d]) for d in self.dims}, attrs=dict(self.meta))
+
+    @staticmethod
+    def from_xarray(ds) -> "Results":
+        """Results from an ``xarray.Dataset`` whose data variables all share its dims (as
+        :meth:`to_xarray` makes them); raises :class:`ResultsError` naming a variable that does
+        not, or a dimension without a coordinate."""
+        dims = tuple(str(d) for d in ds.dims)
+        if ds.data_vars:
+            dims = tuple(str(d) for d in next(iter(ds.data_vars.values())).dims)
+        for name, var in ds.data_vars.items():
+            if tuple(var.dims) != dims:
+                raise ResultsError(f"data variable {name!r} has dims {tuple(var.dims)}, expected {dims}")
+        missing = [d for d in dims if d not in ds.coords]
+        if missing:
+            raise ResultsError(f"dimensions {missing} have no coordinate")
+        return Results({str(k): np.asarray(v.values) for k, v in ds.data_vars.items()}, dims,
+                       {d: np.asarray(ds.coords[d].values) for d in dims}, dict(ds.attrs))
+
 
 def environment_info() -> dict:
     """Package versions, Python, platform and JAX devices, for the side-car."""
     versions = {}
-    for pkg in ("jax", "jaxlib", "optax", "flax", "chex", "numpy", "matplotlib"):
+    for pkg in ("jax", "jaxlib", "optax", "flax", "chex", "numpy", "matplotlib", "xarray"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
