@@ -40,6 +40,8 @@ draw: $(STAMP)
 	$(PY) -m figures.table1 --results $(RESULTS)
 	$(PY) -m figures.dynamics --results $(RESULTS)
 	$(PY) -m figures.paper --results $(RESULTS)
+	$(PY) -m figures.idm --results $(RESULTS)
+	$(PY) -m figures.labels --results $(RESULTS)
 	$(PY) -m experiments.agreement --results $(RESULTS) || true
 
 check: $(STAMP)

@@ -10,8 +10,11 @@ PAPER = tuple(f"paper/{p}" for p in PANELS)
 TABLES = ("table1",)
 #: Beyond the paper: training curves (experiments/dynamics.py).
 DYNAMICS = ("dynamics_chi", "dynamics_kappa")
+#: Beyond the paper: the IDM's inputs (experiments/idm.py) and the label rate against the numerical
+#: optimum (experiments/labels.py).
+BEYOND = ("idm", "labels")
 #: What ``all`` (and ``make figures``) runs.
-NAMES = PANELS + PAPER + TABLES + DYNAMICS
+NAMES = PANELS + PAPER + TABLES + DYNAMICS + BEYOND
 #: Also runnable by name: the profile check behind row P of ``make check``.
 CHECKS = ("profile_check",)
 #: Where a name's declaration lives when it is not ``experiments.NAME.EXPERIMENT``.

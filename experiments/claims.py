@@ -1,4 +1,4 @@
-"""``python -m experiments.claims [--results DIR] [--quick]``: every claim of the paper, measured.
+"""``python -m experiments.claims [--results DIR] [--quick | --check-only]``: every claim of the paper, measured.
 
 Each claim C1-C8 (docs/method.md lists them with the paper's sections) is a
 small named check: the paper's statement, the quantities measured on the
@@ -13,6 +13,8 @@ provenance is printed). ``--quick`` runs the panels on their reduced grids
 (:attr:`experiments.runner.Panel.quick_axes`, at the full step counts, so
 every threshold keeps its meaning) into a fresh temporary folder; Table 1 is
 then read from the published ``results/`` and is SKIP where absent.
+``--check-only`` trains nothing: it judges the results that are in DIR as
+they are, and a claim whose results are missing is SKIP.
 
 The report goes to stdout and to ``DIR/claims.md``. Exit status 0 only if every
 claim holds (a SKIP does not).
@@ -516,6 +518,21 @@ PROFILE_CASES = (
     # run's 40,000 sampled steps stop on a plateau set by the batch noise (docs/method.md, Sec. 12).
     ProfileCase("kappa 0.01, true latent", "fig4_middle", {"kappa": 0.01, "latent": "true"},
                 "none (C6 reads |kappa| >= 0.1): LLO only", lambda m: True),
+    # Each default panel's slowest-converging point (largest |llo_drift| over its seeds, chi < 0.99): where
+    # the exact profile is least likely to stand in for the faithful one. Compared on the LLO only.
+    ProfileCase("slowest of fig3_left: d_a 2, d_z 14", "fig3_left", {"d_a": 2, "d_z": 14}, "LLO only",
+                lambda m: True),
+    ProfileCase("slowest of fig3_middle: iid 1.4, d_z 8, subspace target", "fig3_middle",
+                {"noise": "iid", "sigma": 1.4, "action_target": "subspace"}, "LLO only", lambda m: True),
+    ProfileCase("slowest of fig3_right: exo 1, d_z 8", "fig3_right", {"noise": "exo", "sigma": 1.0}, "LLO only",
+                lambda m: True),
+    ProfileCase("slowest of fig4_left: exo 0.5, chi 0.9, d_z 14", "fig4_left",
+                {"noise": "exo", "sigma": 0.5, "chi": 0.9, "d_z": 14}, "LLO only", lambda m: True),
+    ProfileCase("slowest of fig4_middle: kappa 0.05, true latent", "fig4_middle", {"kappa": 0.05, "latent": "true"},
+                "LLO only", lambda m: True),
+    ProfileCase("slowest of fig4_right: exo 0.5, d_z 6, kappa 0.1, true latent", "fig4_right",
+                {"noise": "exo", "sigma": 0.5, "d_z": 6, "kappa": 0.1, "latent": "true"}, "LLO only",
+                lambda m: True),
     ProfileCase("exo 2, kappa 0.1, 1% labels, true latent", "fig4_right",
                 {"noise": "exo", "sigma": 2.0, "kappa": 0.1, "label_rate": 0.01, "latent": "true"},
                 f"C7: LLO >= {LABELLED_LLO:g}", lambda m: m["llo"] >= LABELLED_LLO),
@@ -597,15 +614,22 @@ def judge(spec: ClaimSpec, found: dict) -> Claim:
 
 # ---------------------------------------------------------------- producing results
 
-def obtain(name: str, out: Path, quick: bool) -> Union[Results, Missing]:
+def obtain(name: str, out: Path, quick: bool, check_only: bool = False) -> Union[Results, Missing]:
     """The result ``name`` from ``out``, produced first where missing.
 
     Full mode judges any finished panel or table in ``out`` (:func:`~experiments.runner.reusable`
     without a config) and produces only what is missing; the profile check, and
-    every panel in quick mode, is reused only when its config matches.
+    every panel in quick mode, is reused only when its config matches. ``check_only``
+    produces nothing: what ``out`` holds, whatever its config, else a skipped :class:`Missing`.
     """
     from experiments import experiment
     from experiments.runner import reusable, run_experiment
+
+    if check_only:
+        try:
+            return load(out / name)
+        except ResultsError as e:
+            return Missing(f"not judged (--check-only trains nothing): {e}", skipped=True)
 
     if quick and (name == "table1" or name.startswith("paper/")):
         # Table 1 has no reduced variant that keeps its orderings, and the paper reading is compared on
@@ -629,10 +653,10 @@ def obtain(name: str, out: Path, quick: bool) -> Union[Results, Missing]:
 
 # ---------------------------------------------------------------- the report
 
-def gather(out: Path, quick: bool, specs: tuple = CLAIMS) -> dict:
-    """name -> Results or Missing, for every result the claims ``specs`` read."""
+def gather(out: Path, quick: bool, specs: tuple = CLAIMS, check_only: bool = False) -> dict:
+    """name -> Results or Missing, for every result the claims ``specs`` read (:func:`obtain`)."""
     names = dict.fromkeys(n for spec in specs for n in spec.needs)
-    return {name: obtain(name, out, quick) for name in names}
+    return {name: obtain(name, out, quick, check_only) for name in names}
 
 
 def provenance(name: str, result: Union[Results, Missing]) -> str:
@@ -651,10 +675,11 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|")  # |x| norms would split a Markdown table cell
 
 
-def report(claims: list, found: dict, out: Path, quick: bool) -> str:
+def report(claims: list, found: dict, out: Path, quick: bool, check_only: bool = False) -> str:
     """The report as Markdown (also readable as plain text)."""
     held = sum(c.verdict == "PASS" for c in claims)
-    mode = "quick: reduced grids at full steps" if quick else "full"
+    mode = "check only: what the folder holds, nothing trained" if check_only else (
+        "quick: reduced grids at full steps" if quick else "full")
     lines = [f"# Claims of the paper: {held}/{len(claims)} hold", "",
              f"Results: `{out}` ({mode}): {'; '.join(provenance(n, r) for n, r in found.items())}.",
              "Values are means over seeds; each check names its worst point.", "",
@@ -674,15 +699,18 @@ def main(argv: Optional[list] = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", default=None,
                    help="results folder (default results/; with --quick a fresh temporary folder)")
-    p.add_argument("--quick", action="store_true", help="the same checks on reduced grids (CI)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="the same checks on reduced grids (CI)")
+    mode.add_argument("--check-only", action="store_true",
+                      help="train nothing: judge the results in the folder, SKIP for any that is missing")
     args = p.parse_args(argv)
     use_all_host_cores()  # before JAX starts its backends: one host device per core
     out = Path(args.results) if args.results else (
         Path(tempfile.mkdtemp(prefix="lamsim-claims-")) if args.quick else PUBLISHED)
     t0 = time.perf_counter()
-    found = gather(out, args.quick)
+    found = gather(out, args.quick, check_only=args.check_only)
     claims = [judge(spec, found) for spec in CLAIMS]
-    text = report(claims, found, out, args.quick)
+    text = report(claims, found, out, args.quick, args.check_only)
     atomic_write(out / "claims.md", lambda f: f.write(text.encode()))
     sys.stdout.write(text)
     print(f"[claims] {time.perf_counter() - t0:.1f} s; report in {out / 'claims.md'}", file=sys.stderr)

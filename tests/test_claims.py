@@ -99,7 +99,7 @@ def good():
     right4 = panel({"sigma": [2.0], "d_z": [8], "label_rate": [0.0, 0.01, 0.05, 0.1]},
                    llo=lambda c: 1.9 if c["label_rate"] else 0.05, dy_ratio=lambda c: 0.1 if c["label_rate"] else 0.9)
     table = _table1()
-    llo_case = dict(zip([c.name for c in claims.PROFILE_CASES], [1.5, 2.0, 1.79, 0.05, 1.0, 0.5, 2.0, 2.0, 1.6, 1.9]))
+    llo_case = dict(zip([c.name for c in claims.PROFILE_CASES], [1.5, 2.0, 1.79, 0.05, 1.0, 0.5, 2.0, 2.0, 1.6, 2.0, 1.96, 1.0, 0.9, 1.5, 1.6, 1.9]))
     profile = panel({"case": list(llo_case), "profile": list(claims.PROFILES)}, seeds=1,
                     llo=lambda c: llo_case[c["case"]] + (0.01 if c["profile"] == "faithful" else 0.0),
                     theory_llo=lambda c: llo_case[c["case"]], pca_floor=lambda c: 0.05, loss=lambda c: 0.05 * 1.001)
@@ -300,3 +300,23 @@ def test_the_authors_values_miss_c2_only_at_the_smallest_latent():
     assert claim.verdict == "FAIL"
     failing = [c for c in claim.checks if not c.holds]
     assert len(failing) == 1 and "d_a=2, d_z=1 (1 of 64 pts outside)" in failing[0].measured
+
+
+def test_check_only_judges_what_is_there_and_trains_nothing(good, tmp_path, monkeypatch, capsys):
+    """--check-only: the claims whose results are in the folder are judged (a doctored one FAILs),
+    every other claim is SKIP, nothing is produced, and the exit status is 1 (a SKIP does not hold)."""
+    def no_training(*args, **kwargs):
+        raise AssertionError("--check-only must not train")
+
+    monkeypatch.setattr(runner, "run_experiment", no_training)
+    _write(tmp_path, {"fig3_left": good["fig3_left"],
+                      "fig4_right": doctored(good["fig4_right"], "llo", _flip(2))}, {})
+    assert claims.main(["--results", str(tmp_path), "--check-only"]) == 1
+    text = capsys.readouterr().out
+    assert "| C2 | PASS |" in text and "| C7 | FAIL |" in text
+    for skipped in ("C1", "C3", "C4", "C5", "C6", "C8", "P", "F"):
+        assert f"| {skipped} | SKIP |" in text, skipped
+    assert "check only" in text and "--check-only trains nothing" in text
+    assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["fig3_left.npz", "fig4_right.npz"]
+    with pytest.raises(SystemExit):  # reduced grids mean training: the two modes exclude each other
+        claims.main(["--results", str(tmp_path), "--check-only", "--quick"])
