@@ -33,9 +33,9 @@ STEPS = {"fig3_left": 5000, "fig3_middle": 10000, "fig3_right": 40000,
 #: the expected loss does not follow it where the loss is nearly flat (docs/method.md, Sec. 12:
 #: at |kappa| 0.01, 40,000 steps, LLO 2.000 on the expected loss, 1.647 on samples).
 PROFILE = {name: "faithful" for name in STEPS}
-#: Seeds per panel (the authors ran one unseeded run per point); one where 40,000 sampled steps with
-#: A learned make three too slow for a CPU (docs/performance.md), though Fig 4 left's chi 0.9, d_z 8
-#: spreads by 0.16 over three seeds (docs/method.md, Sec. 12).
+#: Seeds per panel (the authors ran one unseeded run per point): three, as Fig 4 left needs (chi 0.9,
+#: d_z 8 spreads by 0.16 over its seeds); one for Fig 4 middle and right, whose 40,000 sampled steps
+#: with A learned make three too slow for a CPU (docs/performance.md, Sec. 8).
 SEEDS = {"fig3_left": 3, "fig3_middle": 3, "fig3_right": 3, "fig4_left": 3, "fig4_middle": 1, "fig4_right": 1}
 #: Where the results go, under the output folder.
 FOLDER = "paper"
