@@ -23,7 +23,7 @@ import time
 
 from experiments import CHECKS, NAMES, TABLES, experiment
 from experiments.runner import DEFAULT_PROFILE, DEFAULT_SEEDS, run_experiment
-from lamsim.errors import SEED_LIMIT, fail, integer
+from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, fail, integer
 from lamsim.runtime.devices import DISTRIBUTED_TIMEOUT, use_all_host_cores
 from lamsim.runtime.results import check_writable
 
@@ -68,8 +68,7 @@ def check_args(args) -> None:
     """Refuse bad flags before anything starts (the library checks the rest where it is built)."""
     for field in ("seeds", "table_seeds"):
         if getattr(args, field) is not None:
-            integer(field, getattr(args, field), 1, SEED_LIMIT,
-                    "must be an integer in [1, 2**31] (seeds 0, 1, ... become 32-bit jax.random keys)")
+            integer(field, getattr(args, field), 1, SEED_LIMIT, SEEDS_ALLOWED)
     if args.devices is not None:
         integer("devices", args.devices, 1)
     integer("distributed_timeout", args.distributed_timeout, 1, allowed="must be an integer >= 1 (seconds)")

@@ -1,30 +1,27 @@
 """Table 1: the non-linear LAM on the 4x4 grid world (paper Sec. 5, claim C8).
 
-Six rows (settings) x seeds, each run trained by one compiled ``lax.scan``
-vmapped over all runs, then scored on one fixed held-out uniform-policy set.
-Writes ``table1`` (controllable_loss, stochastic_loss and their
-conditional-variance versions ``*_cond``, action_purity, codes_used; dims
-setting, seed), ``table1_codes`` (what each code does to a fixed frame; dims
-setting, seed, code, row, col) and ``table1_frames`` (one sample transition
-per action at each noise intensity).
+Three declarations, each every (row, seed) run in one compiled, vmapped ``lax.scan``:
 
-A second declaration, :data:`NORESTART`, is the same table without dead-code
-restarts (``Config.restarts = False``), stored under its own name
-(``table1_norestart``, ``table1_norestart_codes``, ...):
+- :data:`AUTHORS` (the default; claim C8 rests on it): Table 1 as the authors ran it (their
+  world with walls and 200-frame trajectories, their CNN + BatchNorm + MLP + VQ model and conv FDM,
+  their losses, augmentation, labels and metric window; :mod:`lamsim.gridworld.authors_train`),
+  stored as ``table1_authors`` (the metrics of :mod:`lamsim.gridworld.authors_evaluate`; dims
+  setting, seed). Its profile is ``cpu`` (the authors' schedule at reduced width, chosen from the
+  width sweep of :mod:`experiments.table1_widths`) or ``faithful`` (the authors' sizes); the sizes of
+  its :class:`~lamsim.gridworld.authors_settings.AuthorsConfig` can be set, and ``--plan`` prints
+  the dry-run plan (FLOPs, memory, time) instead of training.
+- :data:`EXPERIMENT` (``--variant ours``): our own world (a torus, i.i.d. pairs) and model,
+  shown beside the authors' as a robustness row. Writes ``table1`` (controllable_loss,
+  stochastic_loss and their conditional-variance versions ``*_cond``, action_purity, codes_used;
+  dims setting, seed), ``table1_codes`` (what each code does to a fixed frame; dims setting, seed,
+  code, row, col) and ``table1_frames`` (one sample transition per action at each noise intensity).
+- :data:`NORESTART` (``--variant norestart``): ours without dead-code restarts, stored as
+  ``table1_norestart``, ``table1_norestart_codes``, ...
 
-    python -m experiments.table1 [--variant default|norestart] [--seeds N] [--force] [--out DIR]
-
-A third, :data:`AUTHORS`, is Table 1 as the authors ran it (their world with walls and
-trajectories, their CNN + BatchNorm + MLP + VQ model and conv FDM, their losses, augmentation,
-labels and metric; :mod:`lamsim.gridworld.authors_train`), stored as ``table1_authors``. Its
-profile (``cpu``, the default, or ``faithful``: the authors' sizes) and the sizes of its
-:class:`~lamsim.gridworld.authors_settings.AuthorsConfig` can be set, and ``--plan`` prints the
-dry-run plan (FLOPs, memory, time) instead of training:
-
-    python -m experiments.table1 --variant authors [--profile cpu|faithful] [--epochs N] [--width W]
-        [--mlp-width M] [--batch B] [--trajectories N] [--frames F] [--metric-epochs N] [--seeds N]
-    python -m experiments.table1 --variant authors --profile faithful --plan [--backend gpu]
-        [--device-memory GIB] [--tflops T]
+    python -m experiments.table1 [--variant authors|ours|norestart] [--seeds N] [--force] [--out DIR]
+    python -m experiments.table1 [--profile cpu|faithful] [--epochs N] [--width W] [--mlp-width M]
+        [--batch B] [--trajectories N] [--frames F] [--metric-epochs N] [--seeds N]
+    python -m experiments.table1 --profile faithful --plan [--backend gpu] [--device-memory GIB] [--tflops T]
 """
 from __future__ import annotations
 
@@ -216,16 +213,22 @@ class AuthorsTable:
     def outputs(self) -> tuple:
         return (self.name,)
 
-    def plan(self, seeds: Optional[int] = None, backend: str = "gpu", device_memory_gib: Optional[float] = None,
-             tflops: Optional[float] = None, **_) -> dict:
-        """The dry-run plan of every run in one program (:func:`lamsim.gridworld.authors_train.plan`)."""
+    def plan(self, seeds: Optional[int] = None, backend: Optional[str] = "gpu",
+             device_memory_gib: Optional[float] = None, tflops: Optional[float] = None, **_) -> dict:
+        """The dry-run plan of every run in one program (:func:`lamsim.gridworld.authors_train.plan`);
+        ``backend`` None: this host's. Also the keys every plan of ``python -m experiments --dry-run``
+        has (config_steps: runs x updates; one compiled program, one chunk)."""
+        import jax
+
         from lamsim.gridworld.authors_train import plan
 
         seeds = self.default_seeds if seeds is None else seeds
+        backend = jax.default_backend() if backend is None else backend
         memory = None if device_memory_gib is None else device_memory_gib * 2 ** 30
         out = plan(self.model, len(self.rows) * seeds, backend, memory, None if tflops is None else tflops * 1e12)
         return {"name": self.name, "profile": self.profile, "backend": backend, "seeds": seeds,
-                "settings": len(self.rows), "model": self.model.to_dict(), **out}
+                "settings": len(self.rows), "model": self.model.to_dict(), **out,
+                "config_steps": out["runs"] * out["updates_per_run"], "compiled_programs": 1, "chunks": 1}
 
     def job(self, seeds: Optional[int] = None, steps: Optional[int] = None, quick: bool = False, **_) -> Job:
         seeds = self.default_seeds if seeds is None else seeds
@@ -265,7 +268,8 @@ AUTHORS = AuthorsTable(name="table1_authors",
                        claim="C8 under the authors' protocol (their released grid-world code)",
                        rows=AUTHORS_ROWS, profile="cpu", model=authors_profile("cpu"),
                        default_seeds=AUTHORS_DEFAULT_SEEDS)
-VARIANTS = {"default": EXPERIMENT, "norestart": NORESTART, "authors": AUTHORS}
+#: The default Table 1 is the authors' protocol; ``ours`` is our own world and model (a robustness row).
+VARIANTS = {"authors": AUTHORS, "ours": EXPERIMENT, "norestart": NORESTART}
 #: The fields of the authors' config that the command line can set (--epochs, --mlp-width, ...).
 AUTHORS_FIELDS = ("epochs", "width", "mlp_width", "batch", "trajectories", "frames", "metric_epochs")
 
@@ -276,13 +280,15 @@ def main(argv=None) -> int:
     import sys
 
     from experiments.runner import run_experiment
-    from lamsim.errors import SEED_LIMIT, fail, integer
+    from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, fail, integer
     from lamsim.runtime.devices import use_all_host_cores
     from lamsim.runtime.results import check_writable
 
     p = argparse.ArgumentParser(prog="python -m experiments.table1", description="Table 1 or a variant of it.")
-    p.add_argument("--variant", choices=tuple(VARIANTS), default="default")
-    p.add_argument("--seeds", type=int, default=None, help=f"seeds per setting (default {DEFAULT_SEEDS})")
+    p.add_argument("--variant", choices=tuple(VARIANTS), default="authors",
+                   help="authors (default: Table 1 as the authors ran it), ours (our world and model) or norestart")
+    p.add_argument("--seeds", type=int, default=None,
+                   help=f"seeds per setting (default {AUTHORS_DEFAULT_SEEDS} for authors, {DEFAULT_SEEDS} otherwise)")
     p.add_argument("--steps", type=int, default=None, help="override the step count (smoke runs)")
     p.add_argument("--force", action="store_true", help="recompute even if the result is up to date")
     p.add_argument("--out", default="results", help="output folder (default results/)")
@@ -300,8 +306,7 @@ def main(argv=None) -> int:
     try:
         use_all_host_cores()  # before JAX starts its backends: one host device per core
         if args.seeds is not None:
-            integer("seeds", args.seeds, 1, SEED_LIMIT,
-                    "must be an integer in [1, 2**31] (seeds 0, 1, ... become 32-bit jax.random keys)")
+            integer("seeds", args.seeds, 1, SEED_LIMIT, SEEDS_ALLOWED)
         experiment = VARIANTS[args.variant]
         overrides = {field: getattr(args, field) for field in AUTHORS_FIELDS if getattr(args, field) is not None}
         if args.variant == "authors":

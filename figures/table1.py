@@ -1,16 +1,24 @@
-"""Table 1 report: ``RESULTS/table1.md`` and ``RESULTS/figures/table1.{png,pdf}``.
+"""Table 1 report: ``RESULTS/table1.md`` and ``RESULTS/figures/table1{,_authors}.{png,pdf}``.
 
-Reads ``table1``, ``table1_codes`` and ``table1_frames`` (written by
-``python -m experiments table1``), and ``table1_norestart`` where present
-(``python -m experiments.table1 --variant norestart``). The markdown puts our
-mean +- s.e. over seeds, under both normalisers (total and conditional
-variance), beside the paper's numbers, and judges each ordering the paper
-reports as a paired difference over seeds (holds / not resolved / FAIL, as
-claim C8 does). The figure shows sample frames of the world and, per setting
-(seed 0), what each latent code makes the FDM do to a fixed frame.
+Reads ``table1_authors`` (Table 1 as the authors ran it: ``python -m experiments table1_authors``),
+our variant ``table1``, ``table1_codes`` and ``table1_frames`` (``python -m experiments table1``),
+and, where present, the no-restart variant ``table1_norestart`` and the width sweep
+``table1_authors_w*`` (``python -m experiments.table1_widths``); at least one of the two tables.
+
+The markdown leads with the authors' protocol, on which claim C8 rests: each cell ours +- s.e.
+over seeds beside the paper's +- s.e. and their difference in standard errors
+(ours - paper) / sqrt(s.e. ours^2 + s.e. paper^2); the check of the authors' normaliser 0.060
+against the exact error of the best action-blind prediction under walls; the paper's nine
+orderings as paired differences over seeds (holds / not resolved / FAIL, as claim C8 does)
+under the authors' protocol and under our variant side by side; the width sweep. Then our
+variant's own table, under both of its normalisers (total and conditional variance).
+
+Figures: ``table1_authors``: both losses per row, the authors' protocol (ours), the paper's and
+our variant, each +- s.e.; ``table1``: sample frames of our world and, per row (seed 0), what
+each latent code of our variant makes the FDM do to a fixed frame.
 
     python -m figures.table1 [--results DIR]
-    python -m figures.table1 --compare DIR   # another realisation of the same seeds, against the published one
+    python -m figures.table1 --compare DIR   # another realisation of our variant, against the published one
 """
 from __future__ import annotations
 
@@ -82,8 +90,8 @@ def orderings(table: results.Results, title: str) -> list:
     return lines + ["", f"Of {len(TABLE1_ORDERINGS)} orderings: {summary}.", ""]
 
 
-def markdown(table: results.Results, norestart=None) -> str:
-    """The report: both normalisers beside the paper's numbers, then the paired
+def ours_section(table: results.Results, norestart=None) -> list:
+    """Markdown lines of our variant: both normalisers beside the paper's numbers, then the paired
     orderings of ``table`` and, if given, of the no-restart variant."""
     settings = [str(s) for s in table.coords["setting"]]
     n = len(table.coords["seed"])
@@ -92,7 +100,7 @@ def markdown(table: results.Results, norestart=None) -> str:
     ours = {m: {s: mean_se(table.arrays[m][i]) for i, s in enumerate(settings)} for m in metrics}
     cfg = table.meta["config"]
     lines = [
-        "# Table 1: non-linear LAM on the 4x4 grid world",
+        "## Our variant: our world and model (a robustness row)",
         "",
         f"Ours: mean ± s.e. over {n} seeds, {cfg['steps']:,} Adam updates, batch {cfg['model']['batch']}, "
         f"width {cfg['model']['width']}, {cfg['model']['codes']} codes, dead-code restarts "
@@ -102,7 +110,7 @@ def markdown(table: results.Results, norestart=None) -> str:
         "the total variance of those pixels (as published) or by the conditional variance E||o' - E[o' | o]||^2 "
         "(0.8 per sample on rows 0-2, where predicting E[o' | o] scores 1.0). "
         "Action purity: share of transitions whose code's most frequent action is their own. "
-        "Architectures differ from the paper's: compare orderings, not digits.",
+        "Our world is a torus of i.i.d. pairs and our model is not the authors': compare orderings, not digits.",
         "",
         "| Setting | Controllable, total var (ours) | Controllable, cond. var (ours) | Controllable (paper) "
         "| Stochastic, total var (ours) | Stochastic, cond. var (ours) | Stochastic (paper) | Action purity (ours) |",
@@ -117,7 +125,7 @@ def markdown(table: results.Results, norestart=None) -> str:
                      f"{_fmt(PAPER.get(s, {}).get('controllable_loss'))} | {cell('stochastic_loss', s)} | "
                      f"{cell('stochastic_loss_cond', s)} | {_fmt(PAPER.get(s, {}).get('stochastic_loss'))} | "
                      f"{cell('action_purity', s)} |")
-    lines += [""] + orderings(table, "The paper's orderings, paired over seeds")
+    lines += [""] + orderings(table, "Our variant: the paper's orderings under both normalisers")
     if norestart is not None:
         lines += orderings(norestart, f"Without dead-code restarts ({len(norestart.coords['seed'])} seeds, "
                                       f"{norestart.meta['config']['steps']:,} updates)")
@@ -131,8 +139,33 @@ def markdown(table: results.Results, norestart=None) -> str:
                          f"{_fmt(mean_se(norestart.arrays['action_purity'][i]))} | "
                          f"{'–' if used is None else _fmt(mean_se(used[i]))} |")
         lines.append("")
-    lines += [f"Wall time of the run: {table.meta['wall_s']:.0f} s on {table.meta['environment']['device_kind']} "
-              f"({len(table.meta['environment']['devices'])} device(s)).", ""]
+    lines += [_wall(table, "our variant"), ""]
+    return lines
+
+
+def _wall(table: results.Results, what: str) -> str:
+    env = table.meta.get("environment", {})
+    return (f"Wall time of {what}: {table.meta.get('wall_s', math.nan):.0f} s on {env.get('device_kind', '?')} "
+            f"({len(env.get('devices', []))} device(s)).")
+
+
+def markdown(authors=None, ours=None, norestart=None, widths=()) -> str:
+    """The report (see the module docstring): the authors' protocol, the orderings under both
+    protocols, the width sweep ``widths`` [(label, Results)], then our variant; either table may
+    be None, not both."""
+    if authors is None and ours is None:
+        raise results.ResultsError("Table 1's report needs table1_authors or table1; found neither")
+    lines = ["# Table 1: non-linear LAM on the 4x4 grid world (paper Sec. 5)", ""]
+    if authors is not None:
+        lines += authors_section(authors)
+    columns = [(title, t) for title, t in (("authors' protocol", authors), ("our variant", ours)) if t is not None]
+    lines += orderings_side_by_side(columns)
+    if authors is not None:
+        lines += [_wall(authors, "the authors' protocol"), ""]
+    if widths:
+        lines += width_section(list(widths))
+    if ours is not None:
+        lines += ours_section(ours, norestart)
     return "\n".join(lines)
 
 
@@ -163,6 +196,166 @@ def compare(table: results.Results, other: results.Results, what: str) -> str:
         lines.append(f"| {table1_ordering(metric, low, high)} | {_fmt_d(pa)} | {_fmt_d(pb)} | "
                      f"{pa.verdict} / {pb.verdict} |")
     return "\n".join(lines + [""])
+
+
+#: Row names of the authors' protocol: their augmentation is the paper's row; ours adds a fresh-noise one.
+AUTHORS_LABELS = {**LABELS, "augmentation": "Augmentation (copy, as their code)",
+                  "augmentation_fresh": "Augmentation (fresh target noise; ours)"}
+#: The two augmentation orderings again, with the fresh-noise augmentation in place of the authors'.
+FRESH_ORDERINGS = tuple((m, lo.replace("augmentation", "augmentation_fresh"), hi.replace("augmentation",
+                         "augmentation_fresh"), why) for m, lo, hi, why in TABLE1_ORDERINGS
+                        if "augmentation" in (lo, hi))
+
+
+def gap_in_se(ours, paper) -> float:
+    """How many standard errors of the difference separate two means: (mean ours - mean paper) /
+    sqrt(s.e. ours^2 + s.e. paper^2), from (mean, s.e.) pairs; NaN where undefined."""
+    (m1, s1), (m2, s2) = ours, paper
+    spread = math.hypot(s1, s2)
+    return (m1 - m2) / spread if spread > 0 else math.nan
+
+
+def _fmt_gap(ours, paper) -> str:
+    if paper is None or math.isnan(ours[0]):
+        return "–"
+    gap = gap_in_se(ours, paper)
+    return "–" if math.isnan(gap) else f"{gap:+.1f}"
+
+
+def _settings(table: results.Results) -> list:
+    return [str(s) for s in table.coords["setting"]]
+
+
+def _describe_authors(table: results.Results) -> str:
+    cfg, model = table.meta["config"], table.meta["config"]["model"]
+    updates = model["epochs"] * -(-int(model["trajectories"] * model["train_share"]) // model["batch"])
+    return (f"Profile `{cfg['profile']}`: {model['width']} filters, MLP width {model['mlp_width']}, batch "
+            f"{model['batch']}, {model['epochs']} epochs ({updates:,} Adam updates at {model['learning_rate']:g}), "
+            f"{model['trajectories']:,} trajectories of {model['frames']} frames; mean ± s.e. over "
+            f"{len(table.coords['seed'])} seeds. Each loss is the per-pixel MSE of o'_hat on held-out "
+            f"uniform-policy pairs, averaged over the updates of the last {model['metric_epochs']} epochs (model "
+            f"in training mode): rows 0-2 divided by {model['controllable_normaliser']:g} (controllable), row 3 "
+            f"by the noise variance (stochastic; 1.0 = no noise in the latent).")
+
+
+def authors_section(table: results.Results) -> list:
+    """Markdown lines: Table 1 under the authors' protocol beside the paper's numbers (difference in
+    s.e.), and the check of the authors' normaliser."""
+    arrays = table.arrays
+    lines = ["## Table 1 as the authors ran it (the default; claim C8 rests on it)", "", _describe_authors(table), "",
+             "| Setting | Controllable (ours) | Controllable (paper) | ours - paper (s.e.) | Stochastic (ours) | "
+             "Stochastic (paper) | ours - paper (s.e.) | Controllable, exact normaliser (ours) | Action purity | "
+             "Codes used |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for i, s in enumerate(_settings(table)):
+        paper = PAPER.get(s, {})
+        mine = {m: mean_se(arrays[m][i]) if m in arrays else None for m in
+                ("controllable_loss", "stochastic_loss", "controllable_loss_exact", "action_purity", "codes_used")}
+        cells = []
+        for metric in ("controllable_loss", "stochastic_loss"):
+            cells += [_fmt(mine[metric]), _fmt(paper.get(metric)), _fmt_gap(mine[metric], paper.get(metric))]
+        cells += [_fmt(mine[m]) for m in ("controllable_loss_exact", "action_purity", "codes_used")]
+        lines.append(f"| {AUTHORS_LABELS.get(s, s)} | " + " | ".join(cells) + " |")
+    norm, blind = table.meta.get("controllable_normaliser"), table.meta.get("action_blind_error")
+    if norm is not None and blind is not None:
+        frames = table.meta["config"]["model"]["frames"]
+        lines += ["", f"The normaliser. The authors divide the rows-0-2 MSE by {norm:.3f}. The exact error of the best "
+                      f"prediction that does not know the action, E[o' | o], on this data (uniform policy, walls, "
+                      f"{frames}-frame trajectories from row 1, column 2) is {blind:.6f}: a latent without action "
+                      f"information reads {blind / norm:.3f} under {norm:.3f} and 1.000 under the exact normaliser "
+                      f"(the column 'exact normaliser'). Values and orderings here use the authors' {norm:.3f}."]
+    return lines + [""]
+
+
+def _summary(verdicts: list) -> str:
+    counts = {v: verdicts.count(v) for v in ("holds", "not resolved", "FAIL")}
+    c8 = "PASS" if counts["holds"] == len(verdicts) else "FAIL"
+    return ", ".join(f"{counts[v]} {v}" for v in counts) + f" (C8: {c8})"
+
+
+def orderings_side_by_side(columns: list) -> list:
+    """Markdown lines: the paper's nine orderings as paired differences over seeds under each
+    (title, table) of ``columns`` (the authors' protocol first), and the two augmentation orderings
+    with the fresh-noise augmentation where a table has it."""
+    lines = ["## The paper's orderings, paired over seeds", "",
+             "Per seed s (same initialisation and data in every row): d_s = metric[higher] - metric[lower]; mean ± "
+             f"s.e. (std(ddof=1)/sqrt(n)). Holds: mean > 0 and >= {ORDERING_SE:g} s.e.; not resolved: 0 < mean < "
+             f"{ORDERING_SE:g} s.e.; FAIL: mean <= 0. C8's verdict rests on the authors' protocol.", "",
+             "| ordering | why | " + " | ".join(f"{title}: d | verdict" for title, _ in columns) + " |",
+             "|---|---|" + "---|---|" * len(columns)]
+    verdicts = {title: [] for title, _ in columns}
+    for metric, low, high, why in TABLE1_ORDERINGS + FRESH_ORDERINGS:
+        extra = (metric, low, high, why) in FRESH_ORDERINGS
+        cells = []
+        for title, table in columns:
+            p = _paired(table, metric, low, high) if {low, high} <= set(_settings(table)) else None
+            cells += ["–", "–"] if p is None else [_fmt_d(p), p.verdict]
+            if p is not None and not extra:
+                verdicts[title].append(p.verdict)
+        if all(c == "–" for c in cells):
+            continue
+        lines.append(f"| {table1_ordering(metric, low, high)} | {why}{' (not in the paper)' if extra else ''} | "
+                     + " | ".join(cells) + " |")
+    lines.append("")
+    lines += [f"Of the paper's {len(TABLE1_ORDERINGS)} orderings, {title} ({len(table.coords['seed'])} seeds): "
+              f"{_summary(verdicts[title])}." for title, table in columns]
+    return lines + [""]
+
+
+def width_section(tables: list) -> list:
+    """Markdown lines: the authors' protocol at each width [(label, Results)], narrowest first: both
+    losses per row, and each ordering's paired difference and verdict."""
+    titles = [label for label, _ in tables]
+    lines = ["## The width sweep of the authors' protocol (CPU)", "",
+             "The same protocol and seeds at each width (W filters, MLP width M); the `cpu` profile is one of them. "
+             "Mean ± s.e. over seeds.", "",
+             "| Setting | loss | " + " | ".join(titles) + " | paper |", "|---|---|" + "---|" * (len(titles) + 1)]
+    settings = _settings(tables[-1][1])
+    for s in settings:
+        for metric in ("controllable_loss", "stochastic_loss"):
+            cells = [_fmt(mean_se(t.arrays[metric][_settings(t).index(s)])) for _, t in tables]
+            lines.append(f"| {AUTHORS_LABELS.get(s, s)} | {metric.split('_')[0]} | " + " | ".join(cells) +
+                         f" | {_fmt(PAPER.get(s, {}).get(metric))} |")
+    lines += ["", "| ordering | " + " | ".join(titles) + " |", "|---|" + "---|" * len(titles)]
+    for metric, low, high, _ in TABLE1_ORDERINGS:
+        cells = [f"{_fmt_d(p)} {p.verdict}" for p in (_paired(t, metric, low, high) for _, t in tables)]
+        lines.append(f"| {table1_ordering(metric, low, high)} | " + " | ".join(cells) + " |")
+    lines += ["", "| | " + " | ".join(titles) + " |", "|---|" + "---|" * len(titles),
+              "| wall time of the run (s) | " + " | ".join(f"{t.meta.get('wall_s', math.nan):.0f}" for _, t in tables)
+              + " |", ""]
+    return lines
+
+
+def figure_authors(authors: results.Results, ours, results_dir: Path) -> None:
+    """Both losses per row: the authors' protocol (ours), the paper's values and our variant, each
+    ± s.e., into ``results_dir/figures/table1_authors.{png,pdf}``."""
+    settings = _settings(authors)
+    x = np.arange(len(settings))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
+    for ax, metric, title in zip(axes, ("controllable_loss", "stochastic_loss"),
+                                 ("Controllable loss (rows 0-2; lower = more action in z)",
+                                  "Stochastic loss (row 3; higher = less noise in z)")):
+        series = [("authors' protocol (ours)", [mean_se(authors.arrays[metric][i]) for i in range(len(settings))],
+                   "tab:blue"),
+                  ("paper", [PAPER.get(s, {}).get(metric) or (math.nan, math.nan) for s in settings], "k")]
+        if ours is not None:
+            rows = _settings(ours)
+            series.append(("our variant", [mean_se(ours.arrays[metric][rows.index(s)]) if s in rows else
+                                           (math.nan, math.nan) for s in settings], "tab:orange"))
+        for k, (label, values, color) in enumerate(series):
+            mean, se = np.array(values, dtype=float).T
+            ax.errorbar(x + (k - 1) * 0.22, mean, yerr=se, fmt="o" if color != "k" else "s", color=color,
+                        label=label, capsize=2, ms=4)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks(x)
+        ax.set_xticklabels([AUTHORS_LABELS.get(s, s).split(" (")[0] + (" (fresh)" if s.endswith("fresh") else "")
+                            for s in settings], rotation=35, ha="right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize=8)
+    model = authors.meta["config"]["model"]
+    fig.suptitle(f"Table 1 as the authors ran it ({authors.meta['config']['profile']} profile, W {model['width']}, "
+                 f"M {model['mlp_width']}, {len(authors.coords['seed'])} seeds) beside the paper and our variant",
+                 fontsize=10)
+    save(fig, results_dir, "table1_authors")
 
 
 def figure(frames: results.Results, codes: results.Results, results_dir: Path) -> None:
@@ -217,20 +410,35 @@ def _grid(ax) -> None:
     ax.axhline(2.5, color="tab:orange", lw=0.8, ls="--")
 
 
-def main(results_dir: str = "results") -> Path:
-    """Write the markdown table and the figure; returns the markdown's path."""
-    base = Path(results_dir)
-    table = results.load(base / "table1", required=("controllable_loss", "stochastic_loss", "action_purity"))
-    codes = results.load(base / "table1_codes", required=("effect",))
-    frames = results.load(base / "table1_frames")
+def _optional(path: Path, required=("controllable_loss", "stochastic_loss")):
     try:
-        norestart = results.load(base / "table1_norestart", required=("controllable_loss", "stochastic_loss"))
+        return results.load(path, required=required)
     except results.ResultsError:
-        norestart = None
+        return None
+
+
+def width_tables(base: Path) -> list:
+    """[(label, Results)] of the authors' protocol at every width found in ``base`` (the sweep's
+    ``table1_authors_w*`` and the default ``table1_authors``), narrowest first; [] with fewer than two."""
+    found = [_optional(p.with_suffix("")) for p in sorted(base.glob("table1_authors_w*.npz"))]
+    found += [_optional(base / "table1_authors")]
+    tables = sorted((t for t in found if t is not None), key=lambda t: t.meta["config"]["model"]["width"])
+    labels = [f"W {t.meta['config']['model']['width']}, M {t.meta['config']['model']['mlp_width']}" for t in tables]
+    return list(zip(labels, tables)) if len(tables) > 1 else []
+
+
+def main(results_dir: str = "results") -> Path:
+    """Write the markdown and the figures; returns the markdown's path."""
+    base = Path(results_dir)
+    authors = _optional(base / "table1_authors")
+    ours = _optional(base / "table1", required=("controllable_loss", "stochastic_loss", "action_purity"))
+    text = markdown(authors, ours, _optional(base / "table1_norestart"), width_tables(base))
     md = base / "table1.md"
-    text = markdown(table, norestart)
     results.atomic_write(md, lambda f: f.write(text.encode()))
-    figure(frames, codes, base)
+    if authors is not None:
+        figure_authors(authors, ours, base)
+    if ours is not None:
+        figure(results.load(base / "table1_frames"), results.load(base / "table1_codes", required=("effect",)), base)
     return md
 
 

@@ -13,6 +13,8 @@ import numbers
 
 #: Seeds become ``jax.random.key`` values, 32-bit integers: every seed of a run lies in [0, SEED_LIMIT).
 SEED_LIMIT = 2 ** 31
+#: What a seed count must be, as an error message says it.
+SEEDS_ALLOWED = "must be an integer in [1, 2**31] (seeds 0, 1, ... become 32-bit jax.random keys)"
 #: Step counters (a ``lax.scan`` segment's start, ``fold_in`` data) are int32: step counts stay below this.
 STEP_LIMIT = 2 ** 31
 

@@ -352,6 +352,19 @@ def test_faithful_runs_end_to_end_at_a_tiny_size(tmp_path):
     with pytest.raises(ValueError, match="steps=10 is invalid"):
         table.job(seeds=2, steps=10)
 
+    # The report leads with the authors' protocol: each cell beside the paper's, the difference in
+    # s.e., the normaliser checked, the nine orderings; and its figure.
+    from figures import table1 as report
+
+    text = report.main(str(tmp_path)).read_text()
+    assert "## Table 1 as the authors ran it" in text and "Of the paper's 9 orderings, authors' protocol (2 seeds)" in text
+    assert f"{aw.action_blind_error(TINY['frames']):.6f}" in text and "our variant" not in text
+    low = [line for line in text.splitlines() if line.startswith("| Low noise (default) |")][0].split(" | ")
+    ours = report.mean_se(loaded.arrays["controllable_loss"][1])
+    assert low[2] == "0.781 ± 0.079" and float(low[3]) == pytest.approx(
+        (ours[0] - 0.781) / np.hypot(ours[1], 0.079), abs=0.051)
+    assert (tmp_path / "figures/table1_authors.png").stat().st_size > 0
+
 
 @pytest.mark.slow
 def test_the_plan_counts_flops_per_update_from_xla():
@@ -364,3 +377,17 @@ def test_the_plan_counts_flops_per_update_from_xla():
     assert small["total_tflop"] == pytest.approx(
         3 * (600 * small["gflop_per_update_per_run"] + 60 * small["gflop_per_measurement_per_run"]) / 1e3, rel=0.01)
     assert small["fits_one_program"] is True and "fits_one_program" not in double
+
+
+def test_the_width_sweep_holds_the_cpu_profile_and_refuses_bad_seeds(tmp_path, capsys):
+    from experiments import table1, table1_widths
+
+    tables = [table1_widths.table_at(w) for w in table1_widths.WIDTHS]
+    assert [t.name for t in tables].count("table1_authors") == 1  # the cpu profile's run is the published table
+    default = tables[table1_widths.WIDTHS.index(asg.CPU_WIDTH)]
+    assert default.job().config == table1.AUTHORS.job().config
+    assert all(t.model.mlp_width == table1_widths.MLP_RATIO * t.model.width for t in tables)
+    assert all(dataclasses.replace(t.model, width=64, mlp_width=512) == asg.profile("faithful") for t in tables)
+    assert table1_widths.main(["--seeds", "0", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: seeds=0 is invalid") and err.count("\n") == 1 and not list(tmp_path.iterdir())

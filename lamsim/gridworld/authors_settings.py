@@ -139,7 +139,8 @@ class AuthorsConfig:
         return dataclasses.asdict(self)
 
 
-#: The reduced widths of the ``cpu`` profile: provisional, until a measured width sweep sets them.
+#: The reduced widths of the ``cpu`` profile, chosen from the measured width sweep
+#: (:mod:`experiments.table1_widths`; docs/method.md, Sec. 15).
 CPU_WIDTH = 16
 CPU_MLP_WIDTH = 128
 PROFILES = {"faithful": AuthorsConfig(),

@@ -62,7 +62,7 @@ class Conv3x3(nn.Module):
         matrix = jnp.einsum("jpq,ijcf->iqcpf", _column_taps(w, self.wrap), kernel).reshape(3 * w * c, w * self.features)
         rows = jnp.pad(x.reshape(b, h, w * c), ((0, 0), (1, 1), (0, 0)))
         window = jnp.concatenate([rows[:, i:i + h] for i in range(3)], axis=-1)
-        return (window @ matrix).reshape(b, h, w, self.features) + bias
+        return (window.reshape(b * h, 3 * w * c) @ matrix).reshape(b, h, w, self.features) + bias
 
 
 class IDM(nn.Module):
