@@ -76,6 +76,9 @@ def check_args(args) -> None:
         fail("throughput", args.throughput, "must be a finite number > 0 (config-steps/s)")
     if args.name != "all":
         experiment(args.name)
+    if args.name in TABLES and args.profile != DEFAULT_PROFILE:
+        fail("profile", args.profile, f"applies to the panels, not to {args.name}: Table 1's profiles are "
+                                      f"python -m experiments.table1 --profile cpu|faithful")
     if not args.dry_run:
         check_writable("out", args.out, folder=True)
 

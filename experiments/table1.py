@@ -1,12 +1,13 @@
 """Table 1: the non-linear LAM on the 4x4 grid world (paper Sec. 5, claim C8).
 
-Three declarations, each every (row, seed) run in one compiled, vmapped ``lax.scan``:
+Three declarations; each trains every (row, seed) run in one compiled, vmapped ``lax.scan``:
 
 - :data:`AUTHORS` (the default; claim C8 rests on it): Table 1 as the authors ran it (their
   world with walls and 200-frame trajectories, their CNN + BatchNorm + MLP + VQ model and conv FDM,
   their losses, augmentation, labels and metric window; :mod:`lamsim.gridworld.authors_train`),
   stored as ``table1_authors`` (the metrics of :mod:`lamsim.gridworld.authors_evaluate`; dims
-  setting, seed). Its profile is ``cpu`` (the authors' schedule at reduced width, chosen from the
+  setting, seed); other sizes under their own names (:func:`authors_name`), so that
+  ``--profile faithful`` writes ``table1_authors_faithful``. Its profile is ``cpu`` (the authors' schedule at reduced width, chosen from the
   width sweep of :mod:`experiments.table1_widths`) or ``faithful`` (the authors' sizes); the sizes of
   its :class:`~lamsim.gridworld.authors_settings.AuthorsConfig` can be set, and ``--plan`` prints
   the dry-run plan (FLOPs, memory, time) instead of training.
@@ -26,11 +27,13 @@ Three declarations, each every (row, seed) run in one compiled, vmapped ``lax.sc
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Optional
 
 import numpy as np
 
 from experiments.runner import Job
+from lamsim.errors import fail
 from lamsim.gridworld import authors_world, world
 from lamsim.gridworld.authors_settings import AuthorsConfig, AuthorsSetting
 from lamsim.gridworld.authors_settings import profile as authors_profile
@@ -171,7 +174,7 @@ class Table:
         return dict(zip(self.outputs, (table, codes, frames)))
 
 
-EXPERIMENT = Table(name="table1", claim="C8: the orderings of the linear analysis hold for a CNN + VQ LAM",
+EXPERIMENT = Table(name="table1", claim="C8 (ours): the orderings of the linear analysis hold for our CNN + VQ LAM",
                    rows=ROWS, model=Config(steps=16000), default_seeds=DEFAULT_SEEDS)
 #: The same table without dead-code restarts, to show what they change.
 NORESTART = Table(name="table1_norestart", claim="C8 without dead-code restarts (a variant of ours, not the paper's)",
@@ -206,24 +209,34 @@ class AuthorsTable:
     default_seeds: int
 
     def with_profile(self, profile: str, **overrides) -> "AuthorsTable":
-        """This table at profile ``profile`` with the config's fields replaced by ``overrides``."""
-        return dataclasses.replace(self, profile=profile, model=authors_profile(profile, **overrides))
+        """This table at profile ``profile`` with the config's fields replaced by ``overrides``,
+        named by :func:`authors_name` (only the cpu profile writes the published ``table1_authors``)."""
+        model = authors_profile(profile, **overrides)
+        return dataclasses.replace(self, profile=profile, model=model, name=authors_name(model))
 
     @property
     def outputs(self) -> tuple:
         return (self.name,)
 
     def plan(self, seeds: Optional[int] = None, backend: Optional[str] = "gpu",
-             device_memory_gib: Optional[float] = None, tflops: Optional[float] = None, **_) -> dict:
+             device_memory_gib: Optional[float] = None, tflops: Optional[float] = None,
+             memory_limit: Optional[float] = None, n_devices: Optional[int] = None, **_) -> dict:
         """The dry-run plan of every run in one program (:func:`lamsim.gridworld.authors_train.plan`);
-        ``backend`` None: this host's. Also the keys every plan of ``python -m experiments --dry-run``
-        has (config_steps: runs x updates; one compiled program, one chunk)."""
+        ``backend`` None: this host's; ``device_memory_gib`` (GiB of the one device the program
+        runs on) or, from ``python -m experiments --dry-run``, ``memory_limit`` (bytes over
+        ``n_devices``). Also the keys every plan of ``python -m experiments --dry-run`` has
+        (config_steps: runs x updates; one compiled program, one chunk)."""
         import jax
 
         from lamsim.gridworld.authors_train import plan
 
         seeds = self.default_seeds if seeds is None else seeds
         backend = jax.default_backend() if backend is None else backend
+        for field, value in (("device_memory", device_memory_gib), ("tflops", tflops)):
+            if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                fail(field, value, "must be a finite number > 0")
+        if device_memory_gib is None and memory_limit is not None:
+            device_memory_gib = memory_limit / (n_devices or jax.device_count()) / 2 ** 30
         memory = None if device_memory_gib is None else device_memory_gib * 2 ** 30
         out = plan(self.model, len(self.rows) * seeds, backend, memory, None if tflops is None else tflops * 1e12)
         return {"name": self.name, "profile": self.profile, "backend": backend, "seeds": seeds,
@@ -264,6 +277,23 @@ class AuthorsTable:
         return {self.name: table}
 
 
+def authors_name(model: AuthorsConfig) -> str:
+    """The result name of the authors' table at ``model``: ``table1_authors`` at the cpu profile
+    (the published table, which claim C8 reads), ``table1_authors_faithful`` at the authors' sizes,
+    ``table1_authors_w{W}`` at the cpu profile with W filters and an MLP of MLP_RATIO x W (the width
+    sweep), ``table1_authors_custom`` otherwise: no other size overwrites the published table."""
+    cpu = authors_profile("cpu")
+    if model == cpu:
+        return "table1_authors"
+    if model == authors_profile("faithful"):
+        return "table1_authors_faithful"
+    if model == dataclasses.replace(cpu, width=model.width, mlp_width=MLP_RATIO * model.width):
+        return f"table1_authors_w{model.width}"
+    return "table1_authors_custom"
+
+
+#: The MLP before the VQ is this many times as wide as the convolutions (the authors' 512 and 64).
+MLP_RATIO = 8
 AUTHORS = AuthorsTable(name="table1_authors",
                        claim="C8 under the authors' protocol (their released grid-world code)",
                        rows=AUTHORS_ROWS, profile="cpu", model=authors_profile("cpu"),
@@ -285,7 +315,7 @@ def main(argv=None) -> int:
     from lamsim.runtime.results import check_writable
 
     p = argparse.ArgumentParser(prog="python -m experiments.table1", description="Table 1 or a variant of it.")
-    p.add_argument("--variant", choices=tuple(VARIANTS), default="authors",
+    p.add_argument("--variant", default="authors",
                    help="authors (default: Table 1 as the authors ran it), ours (our world and model) or norestart")
     p.add_argument("--seeds", type=int, default=None,
                    help=f"seeds per setting (default {AUTHORS_DEFAULT_SEEDS} for authors, {DEFAULT_SEEDS} otherwise)")
@@ -307,6 +337,9 @@ def main(argv=None) -> int:
         use_all_host_cores()  # before JAX starts its backends: one host device per core
         if args.seeds is not None:
             integer("seeds", args.seeds, 1, SEED_LIMIT, SEEDS_ALLOWED)
+        if args.variant not in VARIANTS:
+            fail("variant", args.variant, f"must be one of {', '.join(VARIANTS)} (ours was called default before the "
+                                          f"authors' protocol became the default)")
         experiment = VARIANTS[args.variant]
         overrides = {field: getattr(args, field) for field in AUTHORS_FIELDS if getattr(args, field) is not None}
         if args.variant == "authors":

@@ -7,26 +7,26 @@ hidden convolution and an MLP of width M = 8 W (the authors' 64 and 512 keep tha
 the others are stored as ``table1_authors_w{W}`` (same arrays and dims: setting, seed).
 ``python -m figures.table1`` puts every width it finds side by side in ``table1.md``.
 
+Because the cpu width's entry is the published table, ``--seeds`` other than 5 (or ``--force``)
+retrains and rewrites ``table1_authors`` in ``--out``; give another ``--out`` for a separate sweep.
+
     python -m experiments.table1_widths [--seeds N] [--force] [--out DIR]
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Optional
 
-from experiments.table1 import AUTHORS, AuthorsTable
-from lamsim.gridworld.authors_settings import CPU_WIDTH
+from experiments.table1 import AUTHORS, MLP_RATIO, AuthorsTable
 
 #: Filters W of the sweep, narrowest first; the MLP is MLP_RATIO x W wide.
 WIDTHS = (4, 8, 16)
-MLP_RATIO = 8
 
 
 def table_at(width: int) -> AuthorsTable:
     """The authors' table at ``width`` filters and an MLP of MLP_RATIO x ``width``; named
-    ``table1_authors`` at the cpu profile's width, ``table1_authors_w{width}`` otherwise."""
-    table = AUTHORS.with_profile("cpu", width=width, mlp_width=MLP_RATIO * width)
-    return table if width == CPU_WIDTH else dataclasses.replace(table, name=f"table1_authors_w{width}")
+    ``table1_authors`` at the cpu profile's width, ``table1_authors_w{width}`` otherwise
+    (:func:`experiments.table1.authors_name`)."""
+    return AUTHORS.with_profile("cpu", width=width, mlp_width=MLP_RATIO * width)
 
 
 def run(seeds: Optional[int] = None, force: bool = False, out: str = "results") -> list:
@@ -45,7 +45,9 @@ def main(argv=None) -> int:
     from lamsim.runtime.results import check_writable
 
     p = argparse.ArgumentParser(prog="python -m experiments.table1_widths", description=__doc__.split("\n\n")[0])
-    p.add_argument("--seeds", type=int, default=None, help=f"seeds per row (default {AUTHORS.default_seeds})")
+    p.add_argument("--seeds", type=int, default=None,
+                   help=f"seeds per row (default {AUTHORS.default_seeds}; another count rewrites the published "
+                        f"table1_authors in --out)")
     p.add_argument("--force", action="store_true", help="recompute even if a width's result is up to date")
     p.add_argument("--out", default="results", help="output folder (default results/)")
     args = p.parse_args(argv)

@@ -50,7 +50,7 @@ from pathlib import Path
 
 from experiments import PANELS, experiment
 from experiments.runner import DEFAULT_SEEDS, run_experiment
-from lamsim.errors import SEED_LIMIT, STEP_LIMIT, fail, integer
+from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, STEP_LIMIT, fail, integer
 from lamsim.linear.settings import PROFILES
 from lamsim.runtime import results
 from lamsim.runtime.devices import use_all_host_cores
@@ -302,19 +302,21 @@ def main(argv=None) -> int:
             fail("protocol", protocol, "must be one of ours, authors")
         overrides = {k: getattr(args, k) for k in ("width", "mlp_width") if getattr(args, k) is not None}
         if protocol != "authors" and (overrides or args.profile is not None):
-            fail("protocol", protocol, "must be authors with --profile, --width or --mlp-width (and --table1)")
+            field, value = ("profile", args.profile) if args.profile is not None else next(iter(overrides.items()))
+            fail(field, value, "needs --table1 --protocol authors (the authors' protocol's sizes)")
         if args.table1 and protocol == "authors":
             from experiments.table1 import AUTHORS, AUTHORS_DEFAULT_SEEDS
             from lamsim.gridworld.authors_settings import profile as authors_profile
 
-            seeds = integer("seeds", AUTHORS_DEFAULT_SEEDS if args.seeds is None else args.seeds, 1, SEED_LIMIT)
+            seeds = integer("seeds", AUTHORS_DEFAULT_SEEDS if args.seeds is None else args.seeds, 1, SEED_LIMIT,
+                            SEEDS_ALLOWED)
             steps = integer("steps", 20 if args.steps is None else args.steps, 1, STEP_LIMIT - 1)
             config = authors_profile(args.profile or AUTHORS.profile, **overrides)
             print(json.dumps({"profile": args.profile or AUTHORS.profile, **time_authors_step(config, seeds, steps)},
                              indent=2))
             return 0
         if args.table1:
-            seeds = integer("seeds", 20 if args.seeds is None else args.seeds, 1, SEED_LIMIT)
+            seeds = integer("seeds", 20 if args.seeds is None else args.seeds, 1, SEED_LIMIT, SEEDS_ALLOWED)
             steps = integer("steps", 200 if args.steps is None else args.steps, 1, STEP_LIMIT - 1)
             print(json.dumps(time_table1_step(seeds, steps), indent=2))
             return 0

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -242,10 +243,13 @@ def authors_section(table: results.Results) -> list:
     """Markdown lines: Table 1 under the authors' protocol beside the paper's numbers (difference in
     s.e.), and the check of the authors' normaliser."""
     arrays = table.arrays
-    lines = ["## Table 1 as the authors ran it (the default; claim C8 rests on it)", "", _describe_authors(table), "",
-             "| Setting | Controllable (ours) | Controllable (paper) | ours - paper (s.e.) | Stochastic (ours) | "
-             "Stochastic (paper) | ours - paper (s.e.) | Controllable, exact normaliser (ours) | Action purity | "
-             "Codes used |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["## Table 1 as the authors ran it (the default; claim C8 rests on it)", "", _describe_authors(table),
+             "Columns: this reproduction's mean ± s.e.; the paper's (its ± read as an s.e. over its 5 seeds); and "
+             "their difference in standard errors, (reproduction - paper) / sqrt(s.e.^2 + s.e. paper^2).", "",
+             "| Setting | Controllable (reproduction) | Controllable (paper) | reproduction - paper (s.e.) | "
+             "Stochastic (reproduction) | Stochastic (paper) | reproduction - paper (s.e.) | "
+             "Controllable, exact normaliser (reproduction) | Action purity | Codes used |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for i, s in enumerate(_settings(table)):
         paper = PAPER.get(s, {})
         mine = {m: mean_se(arrays[m][i]) if m in arrays else None for m in
@@ -266,10 +270,14 @@ def authors_section(table: results.Results) -> list:
     return lines + [""]
 
 
-def _summary(verdicts: list) -> str:
+#: The claim each protocol's orderings decide (experiments/claims.py).
+CLAIM_OF = {"authors' protocol": "C8", "our variant": "C8 (ours)"}
+
+
+def _summary(verdicts: list, claim: str) -> str:
     counts = {v: verdicts.count(v) for v in ("holds", "not resolved", "FAIL")}
-    c8 = "PASS" if counts["holds"] == len(verdicts) else "FAIL"
-    return ", ".join(f"{counts[v]} {v}" for v in counts) + f" (C8: {c8})"
+    verdict = "PASS" if counts["holds"] == len(verdicts) else "FAIL"
+    return ", ".join(f"{counts[v]} {v}" for v in counts) + f" ({claim}: {verdict})"
 
 
 def orderings_side_by_side(columns: list) -> list:
@@ -297,7 +305,7 @@ def orderings_side_by_side(columns: list) -> list:
                      + " | ".join(cells) + " |")
     lines.append("")
     lines += [f"Of the paper's {len(TABLE1_ORDERINGS)} orderings, {title} ({len(table.coords['seed'])} seeds): "
-              f"{_summary(verdicts[title])}." for title, table in columns]
+              f"{_summary(verdicts[title], CLAIM_OF.get(title, title))}." for title, table in columns]
     return lines + [""]
 
 
@@ -306,8 +314,9 @@ def width_section(tables: list) -> list:
     losses per row, and each ordering's paired difference and verdict."""
     titles = [label for label, _ in tables]
     lines = ["## The width sweep of the authors' protocol (CPU)", "",
-             "The same protocol and seeds at each width (W filters, MLP width M); the `cpu` profile is one of them. "
-             "Mean ± s.e. over seeds.", "",
+             "The same protocol, schedule and seeds at each width (W filters, MLP width M), mean ± s.e. over seeds; the "
+             "column marked (cpu) is the published table above, on which C8 rests. What narrowing moves: read each row "
+             "from the narrowest column towards the paper's.", "",
              "| Setting | loss | " + " | ".join(titles) + " | paper |", "|---|---|" + "---|" * (len(titles) + 1)]
     settings = _settings(tables[-1][1])
     for s in settings:
@@ -331,26 +340,34 @@ def figure_authors(authors: results.Results, ours, results_dir: Path) -> None:
     settings = _settings(authors)
     x = np.arange(len(settings))
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
-    for ax, metric, title in zip(axes, ("controllable_loss", "stochastic_loss"),
-                                 ("Controllable loss (rows 0-2; lower = more action in z)",
-                                  "Stochastic loss (row 3; higher = less noise in z)")):
-        series = [("authors' protocol (ours)", [mean_se(authors.arrays[metric][i]) for i in range(len(settings))],
-                   "tab:blue"),
+    norm, blind = authors.meta.get("controllable_normaliser", 0.06), authors.meta.get("action_blind_error", 0.06)
+    for ax, metric, title, ylabel, reference, note in zip(
+            axes, ("controllable_loss", "stochastic_loss"),
+            ("Controllable loss (rows 0-2; lower = more action in z)", "Stochastic loss (row 3; higher = less noise in z)"),
+            (f"MSE on rows 0-2 / {norm:.3f}", "MSE on row 3 / noise variance"),
+            (blind / norm, 1.0), (f"action-blind latent: {blind / norm:.3f}", "latent without noise: 1.0")):
+        series = [("authors' protocol, this reproduction", [mean_se(authors.arrays[metric][i])
+                                                              for i in range(len(settings))], "tab:blue"),
                   ("paper", [PAPER.get(s, {}).get(metric) or (math.nan, math.nan) for s in settings], "k")]
         if ours is not None:
             rows = _settings(ours)
-            series.append(("our variant", [mean_se(ours.arrays[metric][rows.index(s)]) if s in rows else
-                                           (math.nan, math.nan) for s in settings], "tab:orange"))
+            series.append(("our variant (own world, roll augmentation, total-variance normaliser)",
+                           [mean_se(ours.arrays[metric][rows.index(s)]) if s in rows else (math.nan, math.nan)
+                            for s in settings], "tab:orange"))
         for k, (label, values, color) in enumerate(series):
             mean, se = np.array(values, dtype=float).T
             ax.errorbar(x + (k - 1) * 0.22, mean, yerr=se, fmt="o" if color != "k" else "s", color=color,
                         label=label, capsize=2, ms=4)
         ax.set_title(title, fontsize=9)
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.axhline(reference, color="0.5", lw=0.8, ls=":")
+        ax.text(len(settings) - 0.5, reference, f" {note}", fontsize=7, color="0.4", va="bottom", ha="right")
         ax.set_xticks(x)
         ax.set_xticklabels([AUTHORS_LABELS.get(s, s).split(" (")[0] + (" (fresh)" if s.endswith("fresh") else "")
                             for s in settings], rotation=35, ha="right", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
     model = authors.meta["config"]["model"]
     fig.suptitle(f"Table 1 as the authors ran it ({authors.meta['config']['profile']} profile, W {model['width']}, "
                  f"M {model['mlp_width']}, {len(authors.coords['seed'])} seeds) beside the paper and our variant",
@@ -411,19 +428,34 @@ def _grid(ax) -> None:
 
 
 def _optional(path: Path, required=("controllable_loss", "stochastic_loss")):
-    try:
-        return results.load(path, required=required)
-    except results.ResultsError:
+    """The result at ``path`` (no suffix), or None where it was never written; a result that is
+    there but unreadable raises :class:`~lamsim.runtime.results.ResultsError`."""
+    if not path.with_suffix(".npz").exists() and not path.with_suffix(".json").exists():
         return None
+    return results.load(path, required=required)
 
 
 def width_tables(base: Path) -> list:
     """[(label, Results)] of the authors' protocol at every width found in ``base`` (the sweep's
     ``table1_authors_w*`` and the default ``table1_authors``), narrowest first; [] with fewer than two."""
-    found = [_optional(p.with_suffix("")) for p in sorted(base.glob("table1_authors_w*.npz"))]
-    found += [_optional(base / "table1_authors")]
-    tables = sorted((t for t in found if t is not None), key=lambda t: t.meta["config"]["model"]["width"])
-    labels = [f"W {t.meta['config']['model']['width']}, M {t.meta['config']['model']['mlp_width']}" for t in tables]
+    default = _optional(base / "table1_authors")
+    if default is None:
+        return []
+
+    def same_protocol(t) -> bool:  # all but the widths (and the name) as the published table's
+        a, b = (dict(x.meta["config"], model={k: v for k, v in x.meta["config"]["model"].items()
+                                              if k not in ("width", "mlp_width")}) for x in (t, default))
+        return a == b
+
+    found = {default.meta["config"]["model"]["width"]: default}
+    for path in sorted(base.glob("table1_authors_w*.npz")):
+        t = _optional(path.with_suffix(""))
+        width = t.meta["config"]["model"]["width"]
+        if same_protocol(t) and width not in found:
+            found[width] = t
+    tables = [found[w] for w in sorted(found)]
+    labels = [f"W {t.meta['config']['model']['width']}, M {t.meta['config']['model']['mlp_width']}"
+              + (" (cpu)" if t.meta['config']['profile'] == "cpu" and t is default else "") for t in tables]
     return list(zip(labels, tables)) if len(tables) > 1 else []
 
 
@@ -454,4 +486,8 @@ if __name__ == "__main__":
         print(compare(published, results.load(Path(args.compare) / "table1", required=("controllable_loss",)),
                       args.compare))
     else:
-        print(main(args.results))
+        try:
+            print(main(args.results))
+        except results.ResultsError as e:
+            print(f"error: {e}", file=sys.stderr)
+            raise SystemExit(2)

@@ -336,6 +336,10 @@ def test_faithful_runs_end_to_end_at_a_tiny_size(tmp_path):
 
     table = table1.AUTHORS.with_profile("faithful", **TINY)
     assert table1.AUTHORS.with_profile("faithful").model == asg.profile("faithful")
+    # Any size but the cpu profile's has its own name, so it never overwrites the published table.
+    assert table.name == "table1_authors_custom"
+    assert table1.AUTHORS.with_profile("faithful").name == "table1_authors_faithful"
+    table = dataclasses.replace(table, name="table1_authors")  # here, to exercise the report below
     path = run_experiment(table, seeds=2, out=tmp_path)
     assert path.name == "table1_authors.npz"
     loaded = results.load(path, required=("controllable_loss", "stochastic_loss"))
@@ -383,7 +387,7 @@ def test_the_width_sweep_holds_the_cpu_profile_and_refuses_bad_seeds(tmp_path, c
     from experiments import table1, table1_widths
 
     tables = [table1_widths.table_at(w) for w in table1_widths.WIDTHS]
-    assert [t.name for t in tables].count("table1_authors") == 1  # the cpu profile's run is the published table
+    assert [t.name for t in tables] == ["table1_authors_w4", "table1_authors_w8", "table1_authors"]
     default = tables[table1_widths.WIDTHS.index(asg.CPU_WIDTH)]
     assert default.job().config == table1.AUTHORS.job().config
     assert all(t.model.mlp_width == table1_widths.MLP_RATIO * t.model.width for t in tables)
