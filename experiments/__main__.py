@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 
 from experiments import CHECKS, NAMES, TABLES, experiment
 from experiments.runner import DEFAULT_PROFILE, DEFAULT_SEEDS, run_experiment
-from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, fail, integer
+from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, fail, integer, positive
 from lamsim.runtime.devices import DISTRIBUTED_TIMEOUT, use_all_host_cores
 from lamsim.runtime.results import check_writable
 
@@ -42,8 +41,8 @@ def dry_run(names, args) -> dict:
     from lamsim.runtime.devices import memory_budget, memory_limit
 
     gib = None if args.device_memory is None else args.device_memory * 2 ** 30
-    if args.device_memory is not None and not (math.isfinite(args.device_memory) and args.device_memory > 0):
-        fail("device_memory", args.device_memory, "must be a finite number > 0 (GiB per device)")
+    if args.device_memory is not None:
+        positive("device_memory", args.device_memory, "GiB per device")
     backend = args.backend
     machine = {"backend": backend, "n_devices": args.devices,
                "memory_budget": memory_budget(backend, args.devices, gib) if (backend or gib) else None,
@@ -72,8 +71,8 @@ def check_args(args) -> None:
     if args.devices is not None:
         integer("devices", args.devices, 1)
     integer("distributed_timeout", args.distributed_timeout, 1, allowed="must be an integer >= 1 (seconds)")
-    if args.throughput is not None and not (math.isfinite(args.throughput) and args.throughput > 0):
-        fail("throughput", args.throughput, "must be a finite number > 0 (config-steps/s)")
+    if args.throughput is not None:
+        positive("throughput", args.throughput, "config-steps/s")
     if args.name != "all":
         experiment(args.name)
     if args.name in TABLES and args.profile != DEFAULT_PROFILE:

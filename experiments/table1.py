@@ -27,13 +27,12 @@ Three declarations; each trains every (row, seed) run in one compiled, vmapped `
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Optional
 
 import numpy as np
 
 from experiments.runner import Job
-from lamsim.errors import fail
+from lamsim.errors import positive
 from lamsim.gridworld import authors_world, world
 from lamsim.gridworld.authors_settings import AuthorsConfig, AuthorsSetting
 from lamsim.gridworld.authors_settings import profile as authors_profile
@@ -233,8 +232,8 @@ class AuthorsTable:
         seeds = self.default_seeds if seeds is None else seeds
         backend = jax.default_backend() if backend is None else backend
         for field, value in (("device_memory", device_memory_gib), ("tflops", tflops)):
-            if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                fail(field, value, "must be a finite number > 0")
+            if value is not None:
+                positive(field, value)
         if device_memory_gib is None and memory_limit is not None:
             device_memory_gib = memory_limit / (n_devices or jax.device_count()) / 2 ** 30
         memory = None if device_memory_gib is None else device_memory_gib * 2 ** 30

@@ -53,7 +53,7 @@ from experiments.runner import DEFAULT_SEEDS, run_experiment
 from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, STEP_LIMIT, fail, integer
 from lamsim.linear.settings import PROFILES
 from lamsim.runtime import results
-from lamsim.runtime.devices import use_all_host_cores
+from lamsim.runtime.devices import compiled_flops, use_all_host_cores
 
 
 def time_panels(panels, profiles, seeds: int, stream=sys.stderr) -> dict:
@@ -91,6 +91,17 @@ def numpy_sgemm_gflops(n: int = 2048, repeats: int = 5) -> float:
         a @ b
         best = min(best, time.perf_counter() - t0)
     return 2 * n ** 3 / best / 1e9
+
+
+def _ms_per_step(compiled, args: tuple, steps: int) -> float:
+    """Milliseconds per step of ``compiled`` (a scan of ``steps`` steps) on ``args``: one call
+    timed after one warm-up call."""
+    import jax
+
+    jax.block_until_ready(compiled(*args))
+    t0 = time.perf_counter()
+    jax.block_until_ready(compiled(*args))
+    return round((time.perf_counter() - t0) / steps * 1e3, 3)
 
 
 def time_table1_step(seeds: int = 20, steps: int = 200) -> dict:
@@ -144,16 +155,11 @@ def time_table1_step(seeds: int = 20, steps: int = 200) -> dict:
            "devices": jax.device_count()}
     for name, fn in (("update", whole), ("data", data_only), ("forward_backward", network_only),
                      ("adam", adam_only)):
-        compiled = jax.jit(fn).lower(state).compile()
-        jax.block_until_ready(compiled(state))
-        t0 = time.perf_counter()
-        jax.block_until_ready(compiled(state))
-        out[f"{name}_ms"] = round((time.perf_counter() - t0) / steps * 1e3, 3)
-    one = jax.jit(lambda s: segment(s, run_seeds, knobs, jnp.int32(0), 1)).lower(state).compile().cost_analysis()
-    one = one[0] if isinstance(one, list) else one
+        out[f"{name}_ms"] = _ms_per_step(jax.jit(fn).lower(state).compile(), (state,), steps)
+    one = compiled_flops(jax.jit(lambda s: segment(s, run_seeds, knobs, jnp.int32(0), 1)).lower(state).compile())
     # XLA costs one device's share of a sharded program (checked: 1 device and 2 give the same total).
     shares = out["devices"] if sharded else 1
-    out["gflop_per_update"] = round(float(one.get("flops", float("nan"))) * shares / 1e9, 3)
+    out["gflop_per_update"] = round(one * shares / 1e9, 3)
     out["gflops_achieved"] = round(out["gflop_per_update"] / (out["update_ms"] / 1e3), 1)
     out["full_table_train_s"] = round(out["update_ms"] / 1e3 * config.steps, 1)
     out["sgemm_gflops"] = round(numpy_sgemm_gflops(), 1)
@@ -243,19 +249,14 @@ def time_authors_step(config, seeds: int = 5, steps: int = 20) -> dict:
     shares = out["devices"] if sharded else 1
 
     def flops(compiled) -> float:
-        analysis = compiled.cost_analysis()
-        analysis = analysis[0] if isinstance(analysis, list) else analysis
-        return float(analysis.get("flops", float("nan"))) * shares
+        return compiled_flops(compiled) * shares
 
     for name, fn in (("update", whole), ("data", data_only), ("forward_backward", network_only),
                      ("adam", adam_only), ("measurement", measurement_only)):
         compiled = jax.jit(fn).lower(*args).compile()
         if name == "update":
             scan_flops = flops(compiled)
-        jax.block_until_ready(compiled(*args))
-        t0 = time.perf_counter()
-        jax.block_until_ready(compiled(*args))
-        out[f"{name}_ms"] = round((time.perf_counter() - t0) / steps * 1e3, 3)
+        out[f"{name}_ms"] = _ms_per_step(compiled, args, steps)
 
     def single(state, data, draws, knobs):  # one update of all runs, not a scan
         return jax.vmap(lambda s, d, dr, k: update(s, d, dr, k, jnp.int32(0), False)[0])(state, data, draws, knobs)

@@ -228,8 +228,11 @@ def _settings(table: results.Results) -> list:
 
 
 def _describe_authors(table: results.Results) -> str:
+    from lamsim.gridworld.authors_settings import AuthorsConfig
+
     cfg, model = table.meta["config"], table.meta["config"]["model"]
-    updates = model["epochs"] * -(-int(model["trajectories"] * model["train_share"]) // model["batch"])
+    config = AuthorsConfig(**model)
+    updates = config.epochs * config.updates_per_epoch
     return (f"Profile `{cfg['profile']}`: {model['width']} filters, MLP width {model['mlp_width']}, batch "
             f"{model['batch']}, {model['epochs']} epochs ({updates:,} Adam updates at {model['learning_rate']:g}), "
             f"{model['trajectories']:,} trajectories of {model['frames']} frames; mean ± s.e. over "

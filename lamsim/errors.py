@@ -49,6 +49,15 @@ def integer(field: str, value, low: int, high: int = None, allowed: str = None) 
     return int(value)
 
 
+def positive(field: str, value, unit: str = None) -> float:
+    """``value`` as a finite Python float > 0 (numbers as :func:`real` takes them); the message
+    names ``unit`` where given."""
+    value = plain(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (math.isfinite(value) and value > 0):
+        fail(field, value, "must be a finite number > 0" + (f" ({unit})" if unit else ""))
+    return float(value)
+
+
 def real(field: str, value) -> float:
     """``value`` as a finite Python float: Python and numpy numbers and 0-d arrays, not bool."""
     value = plain(value)

@@ -47,7 +47,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from lamsim.errors import fail
+from lamsim.errors import fail, positive
 from lamsim.gridworld import authors_world as world
 from lamsim.gridworld.authors_networks import AuthorsLAM
 from lamsim.gridworld.authors_settings import AUGMENTATIONS, AuthorsConfig, AuthorsKnobs, AuthorsSetting, knobs_of
@@ -380,8 +380,7 @@ def plan(config: AuthorsConfig, runs: int, backend: str = "gpu", device_memory: 
         if backend not in ASSUMED_FLOPS:
             fail("backend", backend, f"must be one of {', '.join(ASSUMED_FLOPS)} unless a rate is given")
         flops_per_s = ASSUMED_FLOPS[backend]
-    if not (math.isfinite(flops_per_s) and flops_per_s > 0):
-        fail("flops_per_s", flops_per_s, "must be a finite number > 0")
+    positive("flops_per_s", flops_per_s)
     model = AuthorsLAM(config)
     update = make_update(config)
     init, _ = make_trainer(config)
@@ -405,10 +404,8 @@ def plan(config: AuthorsConfig, runs: int, backend: str = "gpu", device_memory: 
                 "measure": jax.jit(measure_only).lower(state, data, knobs).compile()}
     cost = {}
     for name, c in compiled.items():
-        analysis = c.cost_analysis()
-        analysis = analysis[0] if isinstance(analysis, list) else analysis
         memory = c.memory_analysis()
-        cost[name] = {"flops": float(analysis.get("flops", float("nan"))),
+        cost[name] = {"flops": devices.compiled_flops(c),
                       "temp_bytes": int(getattr(memory, "temp_size_in_bytes", 0) or 0)}
     updates = config.epochs * config.updates_per_epoch
     measured = config.metric_epochs * config.updates_per_epoch

@@ -203,3 +203,11 @@ def memory_limit(backend: str = None, n_devices: int = None, device_memory: floa
             return None
     limits = [(d.memory_stats() or {}).get("bytes_limit") for d in jax.local_devices()]
     return int(sum(limits) * jax.process_count()) if all(limits) else None
+
+
+def compiled_flops(compiled) -> float:
+    """Floating-point operations of a compiled program from XLA's cost analysis (one device's
+    share of a sharded program; a scan's body counted once); NaN where XLA gives none."""
+    analysis = compiled.cost_analysis()
+    analysis = analysis[0] if isinstance(analysis, list) else analysis
+    return float((analysis or {}).get("flops", float("nan")))
