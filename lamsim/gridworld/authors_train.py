@@ -56,6 +56,9 @@ from lamsim.runtime import devices
 from lamsim.runtime.progress import Progress, segment_length
 
 _COPY, _FRESH = AUGMENTATIONS.index("copy"), AUGMENTATIONS.index("fresh")
+#: How the update computes the same loss and gradients, recorded with every result: "per-sample"
+#: runs the encoder on every sample's frames.
+UPDATE_FORMULATION = "per-sample"
 _ROWS = world.AGENT_ROWS
 
 
