@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 from experiments import PANELS, experiment
 from experiments.runner import DEFAULT_SEEDS, run_experiment
@@ -167,26 +168,31 @@ def time_table1_step(seeds: int = 20, steps: int = 200) -> dict:
     return out
 
 
-def time_authors_step(config, seeds: int = 5, steps: int = 20) -> dict:
+def time_authors_step(config, seeds: int = 5, steps: int = 20, formulation: Optional[str] = None) -> dict:
     """Milliseconds per update of Table 1's runs under the authors' protocol (the 7 rows x ``seeds``
     runs at ``config``, an :class:`~lamsim.gridworld.authors_settings.AuthorsConfig`): whole, and
-    each part on its own; GFLOP per update, the rate reached and its share of numpy's sgemm rate."""
+    each part on its own; GFLOP per update, the rate reached and its share of numpy's sgemm rate.
+    ``formulation``: the update's (:data:`~lamsim.gridworld.authors_networks.FORMULATIONS`;
+    default the trainer's, ``UPDATE_FORMULATION``)."""
     import jax
     import jax.numpy as jnp
     import optax
 
     from experiments.table1 import AUTHORS_ROWS
     from lamsim.gridworld import authors_train as at
-    from lamsim.gridworld.authors_networks import AuthorsLAM
+    from lamsim.gridworld.authors_networks import FORMULATIONS, AuthorsLAM
 
     seeds = integer("seeds", seeds, 1, SEED_LIMIT)
     steps = integer("steps", steps, 1, STEP_LIMIT - 1)
+    formulation = at.UPDATE_FORMULATION if formulation is None else formulation
+    if formulation not in FORMULATIONS:
+        fail("formulation", formulation, f"must be one of {', '.join(FORMULATIONS)}")
     run_seeds, knobs, state, data, _ = at.prepare_runs(config, list(AUTHORS_ROWS.values()), list(range(seeds)))
     runs = int(run_seeds.shape[0])
     sharded = run_seeds.sharding.num_devices > 1
-    model = AuthorsLAM(config)
+    model = AuthorsLAM(config, formulation)
     opt = at.optimiser(config)
-    update = at.make_update(config)
+    update = at.make_update(config, formulation)
     per_epoch = config.updates_per_epoch
     draws = jax.jit(jax.vmap(lambda seed: at.epoch_draws(at.run_keys(seed)[2], jnp.int32(0), config)))(run_seeds)
     batches = jax.vmap(lambda d, dr, k, i: at.make_batch(d, dr, i, k, config), in_axes=(0, 0, 0, None))
@@ -209,7 +215,7 @@ def time_authors_step(config, seeds: int = 5, steps: int = 20) -> dict:
     def data_only(state, data, draws, knobs, fixed):
         def body(acc, step):
             b = batches(data, draws, knobs, index(step, acc))
-            return acc + sum(jnp.sum(x.astype(jnp.float32)) for x in b), None
+            return acc + sum(jnp.sum(x.astype(jnp.float32)) for x in jax.tree.leaves(b)), None
         return scan(body, jnp.float32(0))
 
     def network_only(state, data, draws, knobs, fixed):  # the gradient step keeps the pass in the loop
@@ -244,7 +250,7 @@ def time_authors_step(config, seeds: int = 5, steps: int = 20) -> dict:
     out = {"protocol": "authors", "runs": runs, "settings": len(AUTHORS_ROWS), "seeds": seeds,
            "batch": config.batch, "width": config.width, "mlp_width": config.mlp_width,
            "updates_per_epoch": per_epoch, "epochs": config.epochs, "metric_epochs": config.metric_epochs,
-           "devices": jax.device_count(), "sharded": sharded, "steps_timed": steps}
+           "devices": jax.device_count(), "sharded": sharded, "steps_timed": steps, "formulation": formulation}
     # XLA costs one device's share of a sharded program (as in time_table1_step).
     shares = out["devices"] if sharded else 1
 
@@ -292,6 +298,8 @@ def main(argv=None) -> int:
     authors.add_argument("--width", type=int, default=None, help="override the config's width (filters)")
     authors.add_argument("--mlp-width", dest="mlp_width", type=int, default=None,
                          help="override the config's mlp_width")
+    authors.add_argument("--formulation", default=None, metavar="per-frame|per-sample",
+                         help="how the update is computed (default: the trainer's)")
     p.add_argument("--out", default="results", help="where timing.json goes (default results/)")
     args = p.parse_args(argv)
     use_all_host_cores()
@@ -302,8 +310,9 @@ def main(argv=None) -> int:
         if protocol not in ("ours", "authors"):
             fail("protocol", protocol, "must be one of ours, authors")
         overrides = {k: getattr(args, k) for k in ("width", "mlp_width") if getattr(args, k) is not None}
-        if protocol != "authors" and (overrides or args.profile is not None):
-            field, value = ("profile", args.profile) if args.profile is not None else next(iter(overrides.items()))
+        authors_only = {**overrides, **({} if args.formulation is None else {"formulation": args.formulation})}
+        if protocol != "authors" and (authors_only or args.profile is not None):
+            field, value = ("profile", args.profile) if args.profile is not None else next(iter(authors_only.items()))
             fail(field, value, "needs --table1 --protocol authors (the authors' protocol's sizes)")
         if args.table1 and protocol == "authors":
             from experiments.table1 import AUTHORS, AUTHORS_DEFAULT_SEEDS
@@ -313,8 +322,8 @@ def main(argv=None) -> int:
                             SEEDS_ALLOWED)
             steps = integer("steps", 20 if args.steps is None else args.steps, 1, STEP_LIMIT - 1)
             config = authors_profile(args.profile or AUTHORS.profile, **overrides)
-            print(json.dumps({"profile": args.profile or AUTHORS.profile, **time_authors_step(config, seeds, steps)},
-                             indent=2))
+            timed = time_authors_step(config, seeds, steps, args.formulation)
+            print(json.dumps({"profile": args.profile or AUTHORS.profile, **timed}, indent=2))
             return 0
         if args.table1:
             seeds = integer("seeds", 20 if args.seeds is None else args.seeds, 1, SEED_LIMIT, SEEDS_ALLOWED)

@@ -40,7 +40,7 @@ Runs of one seed share their initial parameters, their trajectory keys and their
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -56,9 +56,10 @@ from lamsim.runtime import devices
 from lamsim.runtime.progress import Progress, segment_length
 
 _COPY, _FRESH = AUGMENTATIONS.index("copy"), AUGMENTATIONS.index("fresh")
-#: How the update computes the same loss and gradients, recorded with every result: "per-sample"
-#: runs the encoder on every sample's frames.
-UPDATE_FORMULATION = "per-sample"
+#: How the update computes the loss and its gradients, recorded with every result: one of
+#: :data:`~lamsim.gridworld.authors_networks.FORMULATIONS` (the same function; "per-frame" runs the
+#: encoder once per distinct frame, "per-sample" on every sample's frames).
+UPDATE_FORMULATION = "per-frame"
 _ROWS = world.AGENT_ROWS
 
 
@@ -96,9 +97,20 @@ class AuthorsState(NamedTuple):
     window: Window
 
 
+class DistinctFrames(NamedTuple):
+    """The IDM's inputs as rows of a table: frames [192, 4, 4], every distinct frame at the run's
+    noise intensity (:func:`~lamsim.gridworld.authors_world.frame_table`); idm_o, idm_o_next [B]
+    int32, each sample's rows (``frames[idm_o]`` is the batch's idm_o)."""
+
+    frames: jax.Array
+    idm_o: jax.Array
+    idm_o_next: jax.Array
+
+
 class Batch(NamedTuple):
     """One update's inputs. idm_o, idm_o_next, fdm_o, target: [B, 4, 4]; action: [B] int;
-    labelled, mask: [B] bool (mask: real samples, not padding)."""
+    labelled, mask: [B] bool (mask: real samples, not padding); distinct: the IDM's inputs as
+    :class:`DistinctFrames`, which the "per-frame" formulation reads instead of idm_o, idm_o_next."""
 
     idm_o: jax.Array
     idm_o_next: jax.Array
@@ -107,6 +119,7 @@ class Batch(NamedTuple):
     action: jax.Array
     labelled: jax.Array
     mask: jax.Array
+    distinct: Optional[DistinctFrames] = None
 
 
 def run_keys(seed: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -122,6 +135,27 @@ def make_data(key: jax.Array, knobs: AuthorsKnobs, config: AuthorsConfig) -> Run
     uniform = world.generate(k_world, config.trajectories, config.frames, jnp.float32(0.0))
     train, test = world.split(k_split, config.trajectories, config.train_share)
     return RunData(world.take(own, train), train < knobs.labelled, world.take(uniform, test))
+
+
+def distinct_frames(ids: world.PairIds, knobs: AuthorsKnobs) -> DistinctFrames:
+    """The IDM's inputs of pairs with frame ids ``ids`` under the run's augmentation, as
+    :class:`DistinctFrames` (the rows of :func:`augment`'s idm_o and idm_o_next)."""
+    noise_rows = 2 ** world.SIZE
+    borrowed = ids.o - ids.o % noise_rows + ids.o_next % noise_rows  # o's cell, o''s noise row
+    return DistinctFrames(world.frame_table(knobs.noise_intensity),
+                          jnp.where(knobs.augmentation > 0, borrowed, ids.o), ids.o_next)
+
+
+def predict(params, batch_stats, model: AuthorsLAM, idm_o, idm_o_next, fdm_o, distinct: Optional[DistinctFrames],
+            labelled=None, action=None, mask=None):
+    """The model in training mode under its formulation: ((o'_hat [B, 4, 4], VQOutput), updated
+    collections). "per-frame" reads ``distinct`` instead of idm_o, idm_o_next."""
+    variables = {"params": params, "batch_stats": batch_stats}
+    if model.formulation == "per-frame":
+        return model.apply(variables, distinct.frames, distinct.idm_o, distinct.idm_o_next, fdm_o, labelled, action,
+                           train=True, mask=mask, mutable=["batch_stats"], method=AuthorsLAM.per_frame)
+    return model.apply(variables, idm_o, idm_o_next, fdm_o, labelled, action, train=True, mask=mask,
+                       mutable=["batch_stats"])
 
 
 def augment(pairs: world.Pairs, fresh_bits: jax.Array, knobs: AuthorsKnobs) -> tuple[jax.Array, ...]:
@@ -144,9 +178,8 @@ def _masked_mean(values: jax.Array, weight: jax.Array) -> jax.Array:
 
 def loss_terms(params, batch_stats, model: AuthorsLAM, batch: Batch):
     """Total loss and (terms, VQOutput, new batch_stats) for one run's batch (see the module docstring)."""
-    (prediction, vq), updated = model.apply(
-        {"params": params, "batch_stats": batch_stats}, batch.idm_o, batch.idm_o_next, batch.fdm_o,
-        batch.labelled, batch.action, train=True, mask=batch.mask, mutable=["batch_stats"])
+    (prediction, vq), updated = predict(params, batch_stats, model, batch.idm_o, batch.idm_o_next, batch.fdm_o,
+                                        batch.distinct, batch.labelled, batch.action, batch.mask)
     weight = batch.mask.astype(jnp.float32)
     error = (prediction - batch.target) ** 2
     owned = jax.lax.stop_gradient(params["vq"]["codebook"])[batch.action]
@@ -184,8 +217,9 @@ def heldout_errors(params, batch_stats, model: AuthorsLAM, data: RunData, key: j
     trajectory = jax.random.randint(k_traj, (cfg.batch,), 0, data.test.cell.shape[0])
     frame = jax.random.randint(k_frame, (cfg.batch,), 0, cfg.frames - 1)
     pairs = world.pairs(data.test, trajectory, frame, knobs.noise_intensity)
-    (prediction, vq), _ = model.apply({"params": params, "batch_stats": batch_stats}, pairs.o, pairs.o_next, pairs.o,
-                                      train=True, mutable=["batch_stats"])
+    ids = world.pair_ids(data.test, trajectory, frame)
+    distinct = DistinctFrames(world.frame_table(knobs.noise_intensity), ids.o, ids.o_next)
+    (prediction, vq), _ = predict(params, batch_stats, model, pairs.o, pairs.o_next, pairs.o, distinct)
     error = (prediction - pairs.o_next) ** 2
     counts = jax.nn.one_hot(vq.index, cfg.codes).T @ jax.nn.one_hot(pairs.action, world.N_ACTIONS)
     return jnp.mean(error[:, :_ROWS]), jnp.mean(error[:, _ROWS:]), counts
@@ -234,16 +268,18 @@ def make_batch(data: RunData, draws: EpochDraws, update: jax.Array, knobs: Autho
     def rows(x):
         return jax.lax.dynamic_slice_in_dim(x, update * config.batch, config.batch)
 
-    trajectory, mask = rows(draws.trajectory), rows(draws.mask)
-    pairs = world.pairs(data.train, trajectory, rows(draws.frame), knobs.noise_intensity)
+    trajectory, frame, mask = rows(draws.trajectory), rows(draws.frame), rows(draws.mask)
+    pairs = world.pairs(data.train, trajectory, frame, knobs.noise_intensity)
     idm_o, idm_o_next, fdm_o, target = augment(pairs, rows(draws.fresh), knobs)
-    return Batch(idm_o, idm_o_next, fdm_o, target, pairs.action, data.labelled[trajectory] & mask, mask)
+    return Batch(idm_o, idm_o_next, fdm_o, target, pairs.action, data.labelled[trajectory] & mask, mask,
+                 distinct_frames(world.pair_ids(data.train, trajectory, frame), knobs))
 
 
-def make_update(config: AuthorsConfig):
+def make_update(config: AuthorsConfig, formulation: str = UPDATE_FORMULATION):
     """``update(state, data, draws, knobs, index, measure) -> (state, (vq, mask))``: one Adam update
-    of one run on batch ``index`` of its epoch, then (if ``measure``) its metrics-window sums."""
-    model = AuthorsLAM(config)
+    of one run on batch ``index`` of its epoch, then (if ``measure``) its metrics-window sums;
+    ``formulation``: one of :data:`~lamsim.gridworld.authors_networks.FORMULATIONS`."""
+    model = AuthorsLAM(config, formulation)
     opt = optimiser(config)
 
     def update(state: AuthorsState, data: RunData, draws: EpochDraws, knobs: AuthorsKnobs, index, measure):
@@ -268,8 +304,8 @@ def make_update(config: AuthorsConfig):
     return update
 
 
-def make_trainer(config: AuthorsConfig):
-    """``(init, segment)``, pure and vmapped over runs.
+def make_trainer(config: AuthorsConfig, formulation: str = UPDATE_FORMULATION):
+    """``(init, segment)``, pure and vmapped over runs (updates under ``formulation``).
 
     ``init(seeds [R], knobs [R]) -> (AuthorsState [R, ...], RunData [R, ...])``;
     ``segment(state, data, seeds, knobs, start, length) -> state`` runs epochs ``start`` ..
@@ -277,7 +313,7 @@ def make_trainer(config: AuthorsConfig):
     """
     model = AuthorsLAM(config)
     opt = optimiser(config)
-    update = make_update(config)
+    update = make_update(config, formulation)
     blank = jnp.zeros((1, world.SIZE, world.SIZE), jnp.float32)
     first_measured = config.epochs - config.metric_epochs
 
@@ -384,7 +420,7 @@ def plan(config: AuthorsConfig, runs: int, backend: str = "gpu", device_memory: 
             fail("backend", backend, f"must be one of {', '.join(ASSUMED_FLOPS)} unless a rate is given")
         flops_per_s = ASSUMED_FLOPS[backend]
     positive("flops_per_s", flops_per_s)
-    model = AuthorsLAM(config)
+    model = AuthorsLAM(config, UPDATE_FORMULATION)
     update = make_update(config)
     init, _ = make_trainer(config)
     knobs = knobs_of([AuthorsSetting()], config)

@@ -158,12 +158,43 @@ def render(cell: jax.Array, noise_row: jax.Array) -> jax.Array:
     return jnp.concatenate([top, noise_row[:, None, :].astype(jnp.float32)], axis=1)
 
 
+#: Distinct frames of the world: 12 agent cells x 16 noise-row patterns.
+DISTINCT_FRAMES = CELLS * 2 ** SIZE
+
+
+def frame_id(cell: jax.Array, bits: jax.Array) -> jax.Array:
+    """Index (int32, shape of ``cell``) of the frame with the agent in ``cell`` and noise ``bits``
+    among the :data:`DISTINCT_FRAMES` rows of :func:`frame_table`: cell * 16 + bits."""
+    return cell.astype(jnp.int32) * 2 ** SIZE + bits.astype(jnp.int32)
+
+
+def frame_table(noise_intensity: jax.Array) -> jax.Array:
+    """Every distinct frame [192, 4, 4] at a noise intensity (scalar), row :func:`frame_id`."""
+    index = jnp.arange(DISTINCT_FRAMES)
+    return render(index // 2 ** SIZE, noise_values((index % 2 ** SIZE).astype(jnp.uint8), noise_intensity))
+
+
 class Pairs(NamedTuple):
     """Frame pairs: o, o_next [B, 4, 4] float32; action [B] int32."""
 
     o: jax.Array
     o_next: jax.Array
     action: jax.Array
+
+
+class PairIds(NamedTuple):
+    """The :func:`frame_id` of each frame of pairs: o, o_next [B] int32."""
+
+    o: jax.Array
+    o_next: jax.Array
+
+
+def pair_ids(data: Trajectories, trajectory: jax.Array, frame: jax.Array) -> PairIds:
+    """The :func:`frame_id` of the frames of :func:`pairs` (same arguments, without the intensity)."""
+    def at(t):
+        return frame_id(data.cell[trajectory, t], data.noise[trajectory, t])
+
+    return PairIds(at(frame), at(frame + 1))
 
 
 def pairs(data: Trajectories, trajectory: jax.Array, frame: jax.Array, noise_intensity: jax.Array) -> Pairs:
