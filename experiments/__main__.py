@@ -1,5 +1,10 @@
 """``python -m experiments NAME|all [--profile P] [--seeds N] [--table-seeds N] [--quick] [--steps N] [--force] [--out DIR]``.
 
+``table1_authors --profile cpu`` (the default) is the published table, one vmapped program;
+``table1_authors --profile faithful [--rows ROW,...] [--only-seeds K,...] [--budget MINUTES]``
+trains it at the authors' size in resumable (row, seed) units (experiments/table1_units.py).
+``all`` runs the cpu table only.
+
 Runs the named panel or table (or every panel, then Table 1) from the
 repository root and writes ``DIR/NAME.npz`` and ``DIR/NAME.json``. A finished
 experiment whose config is unchanged is reused unless ``--force`` is given.
@@ -28,10 +33,17 @@ from lamsim.runtime.results import check_writable
 
 
 def run(name: str, profile: str = DEFAULT_PROFILE, seeds=None, quick: bool = False, steps=None,
-        force: bool = False, out: str = "results", table_seeds=None):
-    """Run one experiment by name; returns the written npz path. ``seeds``
-    applies to the panels, ``table_seeds`` to Table 1 (None: each one's default)."""
+        force: bool = False, out: str = "results", table_seeds=None, units=None):
+    """Run one experiment by name; returns the written npz path (None where units of a table are
+    still missing). ``seeds`` applies to the panels, ``table_seeds`` to Table 1 (None: each one's
+    default); ``units`` (the checked --rows, --only-seeds, --budget) trains table1_authors at
+    ``profile`` faithful in units (:mod:`experiments.table1_units`)."""
     exp = experiment(name)
+    if units is not None:
+        from experiments.table1_units import run_units
+
+        return run_units(exp.with_profile(profile), table_seeds, steps=steps, quick=quick, force=force, out=out,
+                         **units)
     return run_experiment(exp, profile=profile, seeds=table_seeds if name in TABLES else seeds, quick=quick,
                           steps=steps, force=force, out=out)
 
@@ -50,6 +62,8 @@ def dry_run(names, args) -> dict:
     plans = {}
     for name in names:
         exp = experiment(name)
+        if _units_asked(args, name):
+            exp = exp.with_profile(args.profile)
         seeds = args.table_seeds if name in TABLES else args.seeds
         plans[name] = exp.plan(profile=args.profile, seeds=exp.default_seeds if seeds is None else seeds,
                                quick=args.quick, steps=args.steps, **machine)
@@ -63,8 +77,20 @@ def dry_run(names, args) -> dict:
     return out
 
 
-def check_args(args) -> None:
-    """Refuse bad flags before anything starts (the library checks the rest where it is built)."""
+#: The profiles of Table 1 as the authors ran it (faithful: trained in units, experiments.table1_units).
+AUTHORS_PROFILES = ("cpu", "faithful")
+
+
+def _units_asked(args, name: str) -> bool:
+    """Whether ``name`` is run as units: table1_authors alone, at --profile faithful."""
+    return name == "table1_authors" and args.name == name and args.profile == "faithful"
+
+
+def check_args(args) -> dict:
+    """Refuse bad flags before anything starts (the library checks the rest where it is built);
+    returns the checked unit options (:func:`experiments.table1_units.check_options`), or None
+    where the run is not trained in units."""
+    from experiments import table1_units
     for field in ("seeds", "table_seeds"):
         if getattr(args, field) is not None:
             integer(field, getattr(args, field), 1, SEED_LIMIT, SEEDS_ALLOWED)
@@ -75,11 +101,20 @@ def check_args(args) -> None:
         positive("throughput", args.throughput, "config-steps/s")
     if args.name != "all":
         experiment(args.name)
-    if args.name in TABLES and args.profile != DEFAULT_PROFILE:
+    if args.name == "table1_authors" and args.profile not in (DEFAULT_PROFILE,) + AUTHORS_PROFILES:
+        fail("profile", args.profile, f"must be one of {', '.join(AUTHORS_PROFILES)} for table1_authors "
+                                      f"(the panels' profiles do not apply to it)")
+    if args.name in TABLES and args.name != "table1_authors" and args.profile != DEFAULT_PROFILE:
         fail("profile", args.profile, f"applies to the panels, not to {args.name}: Table 1's profiles are "
                                       f"python -m experiments.table1 --profile cpu|faithful")
+    units = None
+    if _units_asked(args, args.name):
+        units = table1_units.check_options(args, experiment(args.name).with_profile(args.profile), args.table_seeds)
+    else:
+        table1_units.refuse_options(args, "python -m experiments table1_authors --profile faithful")
     if not args.dry_run:
         check_writable("out", args.out, folder=True)
+    return units
 
 
 def main(argv=None) -> int:
@@ -104,11 +139,14 @@ def main(argv=None) -> int:
     p.add_argument("--distributed-timeout", type=int, default=DISTRIBUTED_TIMEOUT, metavar="SECONDS",
                    help=f"with --distributed: give up when not every process has joined within this many "
                         f"seconds (default {DISTRIBUTED_TIMEOUT})")
+    from experiments.table1_units import add_options
+
+    add_options(p)
     args = p.parse_args(argv)
     names = NAMES if args.name == "all" else (args.name,)
     try:
         use_all_host_cores()
-        check_args(args)
+        units = check_args(args)
         if args.distributed:
             from lamsim.runtime.devices import initialize_distributed
 
@@ -118,7 +156,8 @@ def main(argv=None) -> int:
             return 0
         t0 = time.perf_counter()
         for name in names:
-            run(name, args.profile, args.seeds, args.quick, args.steps, args.force, args.out, args.table_seeds)
+            run(name, args.profile, args.seeds, args.quick, args.steps, args.force, args.out, args.table_seeds,
+                units)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

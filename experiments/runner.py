@@ -166,12 +166,18 @@ def run_experiment(exp, profile: str = DEFAULT_PROFILE, seeds: Optional[int] = N
     t0 = time.perf_counter()
     produced = job.execute(stream)
     wall_s = time.perf_counter() - t0
+    write_job(out, job, produced, wall_s)
+    print(f"[{exp.name}] wrote {main} in {wall_s:.1f} s", file=stream)
+    return main
+
+
+def write_job(out, job: Job, produced: dict, wall_s: float) -> None:
+    """Write ``produced`` ({name: Results} of ``job.outputs``) into ``out``, each side-car with
+    the job's config, the environment and ``wall_s``; the main result last, since its side-car
+    marks the set complete. Only process 0 writes (every process holds the gathered results)."""
     env = results.environment_info()
-    if jax.process_index() == 0:  # every process holds the gathered results; one writes them
-        # The main result last: its side-car is what marks the set complete.
+    if jax.process_index() == 0:
         for name in reversed(job.outputs):
             r = produced[name]
             results.save(out, name, r.arrays, r.dims, r.coords,
                          {"config": job.config, **r.meta, "environment": env, "wall_s": wall_s})
-    print(f"[{exp.name}] wrote {main} in {wall_s:.1f} s", file=stream)
-    return main

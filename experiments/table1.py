@@ -23,6 +23,10 @@ Three declarations; each trains every (row, seed) run in one compiled, vmapped `
     python -m experiments.table1 [--profile cpu|faithful] [--epochs N] [--width W] [--mlp-width M]
         [--batch B] [--trajectories N] [--frames F] [--metric-epochs N] [--seeds N]
     python -m experiments.table1 --profile faithful --plan [--backend gpu] [--device-memory GIB] [--tflops T]
+    python -m experiments.table1 --profile faithful [--rows ROW,...] [--only-seeds K,...] [--budget MINUTES]
+
+Any authors' table but the published cpu one is trained in resumable (row, seed) units
+(:mod:`experiments.table1_units`).
 """
 from __future__ import annotations
 
@@ -254,13 +258,21 @@ class AuthorsTable:
         return Job(config, self.outputs, lambda stream: self._execute(seeds, stream))
 
     def _execute(self, seeds: int, stream) -> dict:
-        from lamsim.gridworld.authors_evaluate import METRICS as AUTHORS_METRICS
-        from lamsim.gridworld.authors_evaluate import window_metrics
         from lamsim.gridworld.authors_train import train_runs
         from lamsim.runtime.devices import to_host
 
         state, knobs = train_runs(self.model, list(self.rows.values()), list(range(seeds)), self.name, stream)
-        metrics = window_metrics(to_host(state.window), to_host(knobs), self.model)
+        return {self.name: self.assemble(seeds, to_host(state.window), to_host(knobs), to_host(state.resets))}
+
+    def assemble(self, seeds: int, window, knobs, resets) -> Results:
+        """The table (dims setting, seed) from the runs' host arrays in setting-major order
+        (R = rows x seeds): ``window`` a :class:`~lamsim.gridworld.authors_train.Window` of [R] sums
+        ([R, codes, actions] counts), ``knobs`` their AuthorsKnobs [R], ``resets`` [R, codes].
+        Both the one vmapped program and the units of :mod:`experiments.table1_units` build it here."""
+        from lamsim.gridworld.authors_evaluate import METRICS as AUTHORS_METRICS
+        from lamsim.gridworld.authors_evaluate import window_metrics
+
+        metrics = window_metrics(window, knobs, self.model)
         shape = (len(self.rows), seeds)
         counts = metrics["code_action_counts"].reshape(shape + metrics["code_action_counts"].shape[1:])
         meta = {"claim": self.claim, "profile": self.profile,
@@ -269,11 +281,10 @@ class AuthorsTable:
                 "metric": "per-pixel MSE averaged over the updates of the last metric_epochs epochs, on un-augmented "
                           "held-out uniform-policy batches, model in training mode (BatchNorm on batch statistics)",
                 "code_action": _code_actions(counts),
-                "dead_code_resets": to_host(state.resets).reshape(shape + (self.model.codes,))}
-        table = Results({m: np.asarray(metrics[m], np.float64).reshape(shape) for m in AUTHORS_METRICS},
-                        ("setting", "seed"), {"setting": np.asarray(list(self.rows), dtype=str),
-                                              "seed": np.arange(seeds)}, meta)
-        return {self.name: table}
+                "dead_code_resets": np.asarray(resets).reshape(shape + (self.model.codes,))}
+        return Results({m: np.asarray(metrics[m], np.float64).reshape(shape) for m in AUTHORS_METRICS},
+                       ("setting", "seed"), {"setting": np.asarray(list(self.rows), dtype=str),
+                                             "seed": np.arange(seeds)}, meta)
 
 
 def authors_name(model: AuthorsConfig) -> str:
@@ -308,6 +319,7 @@ def main(argv=None) -> int:
     import json
     import sys
 
+    from experiments import table1_units as units
     from experiments.runner import run_experiment
     from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, fail, integer
     from lamsim.runtime.devices import use_all_host_cores
@@ -331,6 +343,7 @@ def main(argv=None) -> int:
     authors.add_argument("--backend", default="gpu", help="backend the plan's time assumes (gpu or cpu; default gpu)")
     authors.add_argument("--device-memory", type=float, default=None, help="GiB of device memory the plan checks")
     authors.add_argument("--tflops", type=float, default=None, help="sustained TFLOP/s the plan's time assumes")
+    units.add_options(p)
     args = p.parse_args(argv)
     try:
         use_all_host_cores()  # before JAX starts its backends: one host device per core
@@ -348,8 +361,14 @@ def main(argv=None) -> int:
                 return 0
         elif overrides or args.profile or args.plan:
             fail("variant", args.variant, "must be authors with --profile, --plan or a config field")
+        if not units.uses_units(experiment):
+            units.refuse_options(args, f"not to {experiment.name} (one vmapped program)")
+        options = units.check_options(args, experiment, args.seeds) if units.uses_units(experiment) else None
         check_writable("out", args.out, folder=True)
-        run_experiment(experiment, seeds=args.seeds, steps=args.steps, force=args.force, out=args.out)
+        if options is not None:
+            units.run_units(experiment, args.seeds, steps=args.steps, force=args.force, out=args.out, **options)
+        else:
+            run_experiment(experiment, seeds=args.seeds, steps=args.steps, force=args.force, out=args.out)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -78,8 +78,11 @@ CASES = {
     "experiments_no_seeds": experiments("ranges", "seeds=0", "fig3_left", "--seeds", "0", "--out", "{tmp}"),
     "experiments_authors_table_no_seeds": experiments("ranges", "table_seeds=0", "table1_authors", "--table-seeds", "0",
                                                       "--out", "{tmp}"),
-    "experiments_table_given_a_panel_profile": experiments("ranges", "profile='faithful'", "table1_authors",
-                                                           "--profile", "faithful", "--out", "{tmp}"),
+    # table1_authors takes --profile cpu|faithful (faithful: trained in units); a panel profile is refused.
+    "experiments_table_given_a_panel_profile": experiments("ranges", "profile='fast'", "table1_authors",
+                                                           "--profile", "fast", "--out", "{tmp}"),
+    "experiments_our_table_given_a_profile": experiments("ranges", "profile='faithful'", "table1",
+                                                         "--profile", "faithful", "--out", "{tmp}"),
     "experiments_table_seeds_beyond_the_key": experiments("ranges", "table_seeds=3000000000", "table1",
                                                           "--table-seeds", "3000000000", "--out", "{tmp}"),
     "host_devices_not_a_number": lamsim("ranges", "LAMSIM_HOST_DEVICES='two'", "run", "--steps", "2",
