@@ -185,8 +185,10 @@ def run_units(table: AuthorsTable, seeds: Optional[int] = None, rows=None, only_
     from lamsim.gridworld.authors_train import UPDATE_FORMULATION
 
     todo, asked = [], {(row, seed) for row in rows for seed in only}
-    for row in table.rows:  # every unit is read before any trains: a corrupt file stops the run at once
-        for seed in range(seeds):
+    # Every unit is read before any trains (a corrupt file stops the run at once); seed-major, so
+    # that an interrupted run leaves whole seeds of the table.
+    for seed in range(seeds):
+        for row in table.rows:
             unit = None if force and (row, seed) in asked else read_unit(unit_path(out, table, row, seed))
             if (row, seed) not in asked:
                 continue
