@@ -404,7 +404,7 @@ def _one_run(tree):
 
 
 def plan(config: AuthorsConfig, runs: int, backend: str = "gpu", device_memory: float = None,
-         flops_per_s: float = None) -> dict:
+         flops_per_s: float = None, formulation: str = UPDATE_FORMULATION) -> dict:
     """A dry-run plan of ``runs`` vmapped runs at ``config``, from XLA's cost and memory analyses
     of one compiled update and one held-out measurement of one run (compiled for this host's
     backend; the FLOPs do not depend on it, the temporaries roughly), without training.
@@ -413,15 +413,16 @@ def plan(config: AuthorsConfig, runs: int, backend: str = "gpu", device_memory: 
     and per measurement, the total, the bytes a run holds (state, data) and an update's
     temporaries, the memory of all runs, whether it fits ``device_memory`` bytes (if given), and
     the time at ``flops_per_s`` (default :data:`ASSUMED_FLOPS` of ``backend``), on a GPU not less
-    than :data:`ASSUMED_GPU_UPDATE_FLOOR_S` per update of all runs.
+    than :data:`ASSUMED_GPU_UPDATE_FLOOR_S` per update of all runs; the update and measurement
+    computed under ``formulation``.
     """
     if flops_per_s is None:
         if backend not in ASSUMED_FLOPS:
             fail("backend", backend, f"must be one of {', '.join(ASSUMED_FLOPS)} unless a rate is given")
         flops_per_s = ASSUMED_FLOPS[backend]
     positive("flops_per_s", flops_per_s)
-    model = AuthorsLAM(config, UPDATE_FORMULATION)
-    update = make_update(config)
+    model = AuthorsLAM(config, formulation)
+    update = make_update(config, formulation)
     init, _ = make_trainer(config)
     knobs = knobs_of([AuthorsSetting()], config)
     state, data = _one_run(jax.eval_shape(init, jnp.zeros((1,), jnp.int32), knobs))
