@@ -105,7 +105,7 @@ def good():
                     theory_llo=lambda c: llo_case[c["case"]], pca_floor=lambda c: 0.05, loss=lambda c: 0.05 * 1.001)
     found = {"fig3_left": left, "fig3_middle": middle, "fig3_right": right, "fig4_left": left4,
              "fig4_middle": middle4, "fig4_right": right4, "table1_authors": table, "table1": table,
-             "profile_check": profile}
+             claims.FULL_SIZE: table, "profile_check": profile}
     # The paper reading: the authors' own values, on three seeds around them, except the one point
     # where they miss C2 (d_a 2, d_z 1: 1.425 where 1 + d_z/d_a = 1.5), moved to 1.472: within 0.05
     # of theirs (row F) and within 0.03 of the theory (C2 under the paper's reading).
@@ -151,9 +151,10 @@ WRONG = [
     ("C7", "fig4_right", "llo", _flip(2)),                             # labels hurt
     ("C7", "fig4_right", "dy_ratio", _flip(2)),                        # labels pull D towards the noise
     ("C7", "fig4_right", "llo", lambda a: a - 1.8 * (np.arange(4) == 2)[None, None, :, None]),  # 5% labels fail
-    ("C8", "table1_authors", "controllable_loss", _flip(0)),           # orderings reversed
-    ("C8", "table1_authors", "stochastic_loss", lambda a: a[[0, 1, 2, 3, 1, 5]]),  # augmentation no better on noise
-    ("C8", "table1_authors", "controllable_loss", _unresolved),        # augmentation better, but not resolved
+    ("C8", claims.FULL_SIZE, "controllable_loss", _flip(0)),          # orderings reversed at the authors' size
+    ("C8", claims.FULL_SIZE, "stochastic_loss", lambda a: a[[0, 1, 2, 3, 1, 5]]),  # augmentation no better on noise
+    ("C8", claims.FULL_SIZE, "controllable_loss", _unresolved),       # augmentation better, but not resolved
+    ("C8 (cpu profile)", "table1_authors", "controllable_loss", _flip(0)),  # the cpu profile reads its own table
     ("C8 (ours)", "table1", "controllable_loss", _flip(0)),            # our variant reads its own table
     ("F", "paper/fig3_middle", "llo", lambda a: a - 0.06),              # 0.06 below the authors' values
     ("F", "paper/fig4_left", "llo", lambda a: a + 0.4 * (np.arange(11) == 10)[:, None, None]),  # chi = 1 off by 0.4
@@ -199,6 +200,29 @@ def test_table1_orderings_are_paired_differences_with_three_verdicts(good):
     assert set(verdicts["FAIL"]) == {"FAIL"} and len(verdicts["FAIL"]) == 5  # the five controllable orderings
     one_seed = claims.nonlinear_lam(_table1(seeds=1))
     assert all(k.measured.startswith("not resolved") and not k.holds for k in one_seed)
+
+
+def test_c8_rests_on_the_full_size_once_its_units_exist_else_on_the_cpu_profile(good, tmp_path):
+    """With every unit there C8 judges the authors' size, whatever the cpu profile says; with units
+    missing it keeps the cpu profile's verdict, names it, and counts and names the missing units."""
+    wrong_cpu = {**good, "table1_authors": doctored(good["table1_authors"], "controllable_loss", _flip(0))}
+    c8 = claims.judge(BY_ID["C8"], wrong_cpu)
+    assert c8.verdict == "PASS" and c8.checks[0].measured == "the authors' size" and len(c8.checks) == 10
+    assert claims.judge(BY_ID["C8 (cpu profile)"], wrong_cpu).verdict == "FAIL"
+    from experiments.table1 import AUTHORS
+    from experiments.table1_units import unit_path
+
+    unit = unit_path(tmp_path, AUTHORS.with_profile("faithful"), "no_noise", 0)
+    unit.parent.mkdir()
+    unit.write_text("{}")
+    assert "is not a unit of Table 1" in claims.full_size(tmp_path).reason  # a corrupt unit is named
+    unit.unlink()
+    missing = claims.full_size(tmp_path)
+    assert isinstance(missing, claims.Missing) and "has 0 of 35 units" in missing.reason
+    assert "no_noise seeds 0, 1, 2, 3, 4; low_noise seeds 0, 1, 2, 3, 4;" in missing.reason
+    for cpu, verdict in ((good["table1_authors"], "PASS"), (wrong_cpu["table1_authors"], "FAIL")):
+        c8 = claims.judge(BY_ID["C8"], {**good, claims.FULL_SIZE: missing, "table1_authors": cpu})
+        assert c8.verdict == verdict and c8.checks[0].measured.startswith("cpu profile: table1_authors_faithful has 0")
 
 
 def test_profile_check_reports_both_profiles(good):
