@@ -26,6 +26,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import Optional
 
 import matplotlib
 
@@ -150,19 +151,25 @@ def _wall(table: results.Results, what: str) -> str:
             f"({len(env.get('devices', []))} device(s)).")
 
 
-def markdown(authors=None, ours=None, norestart=None, widths=()) -> str:
-    """The report (see the module docstring): the authors' protocol, the orderings under both
-    protocols, the width sweep ``widths`` [(label, Results)], then our variant; either table may
-    be None, not both."""
+def markdown(authors=None, ours=None, norestart=None, widths=(), cpu=None, status: str = "") -> str:
+    """The report (see the module docstring): the authors' protocol (``authors``: at their size
+    once it is complete, else the cpu profile), the orderings under it, the cpu profile (``cpu``,
+    when ``authors`` is the full size) and our variant, the width sweep ``widths`` [(label,
+    Results)], then our variant; ``status``: a line on the full size's units while it is
+    incomplete. ``authors`` or ``ours`` may be None, not both."""
     if authors is None and ours is None:
         raise results.ResultsError("Table 1's report needs table1_authors or table1; found neither")
     lines = ["# Table 1: non-linear LAM on the 4x4 grid world (paper Sec. 5)", ""]
+    if status:
+        lines += [status, ""]
     if authors is not None:
         lines += authors_section(authors)
-    columns = [(title, t) for title, t in (("authors' protocol", authors), ("our variant", ours)) if t is not None]
+    columns = [(title, t) for title, t in ((authors and _title(authors), authors), ("cpu profile", cpu),
+                                           ("our variant", ours)) if t is not None]
     lines += orderings_side_by_side(columns)
-    if authors is not None:
-        lines += [_wall(authors, "the authors' protocol"), ""]
+    for table in (authors, cpu):
+        if table is not None:
+            lines += [_wall(table, f"the authors' protocol, {_title(table)}"), ""]
     if widths:
         lines += width_section(list(widths))
     if ours is not None:
@@ -246,9 +253,7 @@ def authors_section(table: results.Results) -> list:
     """Markdown lines: Table 1 under the authors' protocol beside the paper's numbers (difference in
     s.e.), and the check of the authors' normaliser."""
     arrays = table.arrays
-    profile = table.meta["config"]["profile"]
-    title = "the default; claim C8 rests on it" if profile == "cpu" else f"profile {profile}"
-    lines = [f"## Table 1 as the authors ran it ({title})", "", _describe_authors(table),
+    lines = [f"## Table 1 as the authors ran it ({_title(table)}; claim C8 rests on it)", "", _describe_authors(table),
              "Columns: this reproduction's mean ± s.e.; the paper's (its ± read as an s.e. over its 5 seeds); and "
              "their difference in standard errors, (reproduction - paper) / sqrt(s.e.^2 + s.e. paper^2).", "",
              "| Setting | Controllable (reproduction) | Controllable (paper) | reproduction - paper (s.e.) | "
@@ -275,8 +280,23 @@ def authors_section(table: results.Results) -> list:
     return lines + [""]
 
 
-#: The claim each protocol's orderings decide (experiments/claims.py).
-CLAIM_OF = {"authors' protocol": "C8", "our variant": "C8 (ours)"}
+#: The claim each column's orderings decide (experiments/claims.py): C8 reads the authors' size once
+#: all its units exist, else the cpu profile.
+CLAIM_OF = {"authors' size": "C8", "cpu profile": "C8 (cpu profile)", "our variant": "C8 (ours)"}
+#: What the report calls a table of the authors' protocol at a profile's own sizes.
+PROFILE_TITLES = {"faithful": "authors' size", "cpu": "cpu profile"}
+
+
+def _title(table) -> str:
+    """The report's name for a table of the authors' protocol: its profile's (:data:`PROFILE_TITLES`)
+    at that profile's sizes, else its widths."""
+    from lamsim.gridworld.authors_settings import profile
+
+    model = table.meta["config"]["model"]
+    for name, title in PROFILE_TITLES.items():
+        if model == profile(name).to_dict():
+            return title
+    return f"profile {table.meta['config']['profile']}, W {model['width']}, M {model['mlp_width']}"
 
 
 def _summary(verdicts: list, claim: str) -> str:
@@ -292,7 +312,8 @@ def orderings_side_by_side(columns: list) -> list:
     lines = ["## The paper's orderings, paired over seeds", "",
              "Per seed s (same initialisation and data in every row): d_s = metric[higher] - metric[lower]; mean ± "
              f"s.e. (std(ddof=1)/sqrt(n)). Holds: mean > 0 and >= {ORDERING_SE:g} s.e.; not resolved: 0 < mean < "
-             f"{ORDERING_SE:g} s.e.; FAIL: mean <= 0. C8's verdict rests on the authors' protocol.", "",
+             f"{ORDERING_SE:g} s.e.; FAIL: mean <= 0. C8's verdict rests on the authors' protocol, at their size "
+             f"once all its units exist.", "",
              "| ordering | why | " + " | ".join(f"{title}: d | verdict" for title, _ in columns) + " |",
              "|---|---|" + "---|---|" * len(columns)]
     verdicts = {title: [] for title, _ in columns}
@@ -319,9 +340,9 @@ def width_section(tables: list) -> list:
     losses per row, and each ordering's paired difference and verdict."""
     titles = [label for label, _ in tables]
     lines = ["## The width sweep of the authors' protocol (CPU)", "",
-             "The same protocol, schedule and seeds at each width (W filters, MLP width M), mean ± s.e. over seeds; the "
-             "column marked (cpu) is the published table above, on which C8 rests. What narrowing moves: read each row "
-             "from the narrowest column towards the paper's.", "",
+             "The same protocol, schedule and seeds at each width (W filters, MLP width M), mean ± s.e. over seeds; "
+             "(cpu) marks the cpu profile and (authors' size) the authors' own width. What narrowing moves: read each "
+             "row from the narrowest column towards the paper's.", "",
              "| Setting | loss | " + " | ".join(titles) + " | paper |", "|---|---|" + "---|" * (len(titles) + 1)]
     settings = _settings(tables[-1][1])
     for s in settings:
@@ -339,9 +360,10 @@ def width_section(tables: list) -> list:
     return lines
 
 
-def figure_authors(authors: results.Results, ours, results_dir: Path) -> None:
-    """Both losses per row: the authors' protocol (ours), the paper's values and our variant, each
-    ± s.e., into ``results_dir/figures/table1_authors.{png,pdf}``."""
+def figure_authors(authors: results.Results, ours, results_dir: Path, cpu=None) -> None:
+    """Both losses per row: the authors' protocol (this reproduction), the paper's values, the cpu
+    profile (where ``authors`` is the full size) and our variant, each ± s.e., into
+    ``results_dir/figures/table1_authors.{png,pdf}``."""
     settings = _settings(authors)
     x = np.arange(len(settings))
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
@@ -351,9 +373,12 @@ def figure_authors(authors: results.Results, ours, results_dir: Path) -> None:
             ("Controllable loss (rows 0-2; lower = more action in z)", "Stochastic loss (row 3; higher = less noise in z)"),
             (f"MSE on rows 0-2 / {norm:.3f}", "MSE on row 3 / noise variance"),
             (blind / norm, 1.0), (f"action-blind latent: {blind / norm:.3f}", "latent without noise: 1.0")):
-        series = [("authors' protocol, this reproduction", [mean_se(authors.arrays[metric][i])
-                                                              for i in range(len(settings))], "tab:blue"),
+        series = [(f"authors' protocol, this reproduction ({_title(authors)})",
+                   [mean_se(authors.arrays[metric][i]) for i in range(len(settings))], "tab:blue"),
                   ("paper", [PAPER.get(s, {}).get(metric) or (math.nan, math.nan) for s in settings], "k")]
+        if cpu is not None:
+            series.append(("authors' protocol, cpu profile (W 16, M 128)",
+                           [mean_se(cpu.arrays[metric][i]) for i in range(len(settings))], "tab:green"))
         if ours is not None:
             rows = _settings(ours)
             series.append(("our variant (own world, roll augmentation, total-variance normaliser)",
@@ -361,7 +386,7 @@ def figure_authors(authors: results.Results, ours, results_dir: Path) -> None:
                             for s in settings], "tab:orange"))
         for k, (label, values, color) in enumerate(series):
             mean, se = np.array(values, dtype=float).T
-            ax.errorbar(x + (k - 1) * 0.22, mean, yerr=se, fmt="o" if color != "k" else "s", color=color,
+            ax.errorbar(x + (k - (len(series) - 1) / 2) * 0.18, mean, yerr=se, fmt="o" if color != "k" else "s", color=color,
                         label=label, capsize=2, ms=4)
         ax.set_title(title, fontsize=9)
         ax.set_ylabel(ylabel, fontsize=8)
@@ -372,10 +397,11 @@ def figure_authors(authors: results.Results, ours, results_dir: Path) -> None:
                             for s in settings], rotation=35, ha="right", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False)
     model = authors.meta["config"]["model"]
-    fig.suptitle(f"Table 1 as the authors ran it ({authors.meta['config']['profile']} profile, W {model['width']}, "
-                 f"M {model['mlp_width']}, {len(authors.coords['seed'])} seeds) beside the paper and our variant",
+    fig.suptitle(f"Table 1 as the authors ran it ({_title(authors)}, W {model['width']}, M {model['mlp_width']}, "
+                 f"{len(authors.coords['seed'])} seeds) beside "
+                 + ", ".join(["the paper"] + ["the cpu profile"] * (cpu is not None) + ["our variant"] * (ours is not None)),
                  fontsize=10)
     save(fig, results_dir, "table1_authors")
 
@@ -442,40 +468,67 @@ def _optional(path: Path, required=("controllable_loss", "stochastic_loss")):
 
 def width_tables(base: Path) -> list:
     """[(label, Results)] of the authors' protocol at every width found in ``base`` (the sweep's
-    ``table1_authors_w*`` and the default ``table1_authors``), narrowest first; [] with fewer than two."""
+    ``table1_authors_w*``, the cpu profile's ``table1_authors`` and the authors' size
+    ``table1_authors_faithful``), narrowest first; [] with fewer than two."""
     default = _optional(base / "table1_authors")
     if default is None:
         return []
 
-    def same_protocol(t) -> bool:  # all but the widths (and the name) as the published table's
-        a, b = (dict(x.meta["config"], model={k: v for k, v in x.meta["config"]["model"].items()
-                                              if k not in ("width", "mlp_width")}) for x in (t, default))
+    def same_protocol(t) -> bool:  # all but the widths, the profile (and the name) as the cpu profile's
+        a, b = (dict(x.meta["config"], profile=None, model={k: v for k, v in x.meta["config"]["model"].items()
+                                                            if k not in ("width", "mlp_width")}) for x in (t, default))
         return a == b
 
     found = {default.meta["config"]["model"]["width"]: default}
-    for path in sorted(base.glob("table1_authors_w*.npz")):
+    for path in sorted(base.glob("table1_authors_w*.npz")) + [base / f"{FULL_SIZE}.npz"]:
         t = _optional(path.with_suffix(""))
-        width = t.meta["config"]["model"]["width"]
-        if same_protocol(t) and width not in found:
-            found[width] = t
+        if t is not None and same_protocol(t) and t.meta["config"]["model"]["width"] not in found:
+            found[t.meta["config"]["model"]["width"]] = t
     tables = [found[w] for w in sorted(found)]
     labels = [f"W {t.meta['config']['model']['width']}, M {t.meta['config']['model']['mlp_width']}"
-              + (" (cpu)" if t.meta['config']['profile'] == "cpu" and t is default else "") for t in tables]
+              + (" (cpu)" if t is default else " (authors' size)" if t.meta["config"]["profile"] == "faithful" else "")
+              for t in tables]
     return list(zip(labels, tables)) if len(tables) > 1 else []
 
 
-def main(results_dir: str = "results", authors_name: str = "table1_authors") -> Path:
+#: Table 1 as the authors ran it at their size, assembled from its units (experiments/table1_units.py).
+FULL_SIZE = "table1_authors_faithful"
+
+
+def units_status(base: Path) -> str:
+    """A line on the full-size table's units in ``base`` while it is incomplete ("" once it exists)."""
+    if _optional(base / FULL_SIZE) is not None:
+        return ""
+    from experiments.table1 import AUTHORS
+    from experiments.table1_units import unit_status
+
+    table = AUTHORS.with_profile("faithful")
+    done, missing = unit_status(base, table, table.default_seeds)
+    return (f"**The authors' size (W 64, M 512): {len(done)} of {len(done) + len(missing)} units trained** "
+            f"(`python -m experiments table1_authors --profile faithful`). Until all exist, the table below and "
+            f"claim C8 rest on the cpu profile (W 16, M 128).")
+
+
+def main(results_dir: str = "results", authors_name: Optional[str] = None) -> Path:
     """Write the markdown and the figures; returns the markdown's path. ``authors_name``: the
-    authors'-protocol result to lead with (e.g. ``table1_authors_faithful`` from a GPU run)."""
+    authors'-protocol result to lead with (default: the full size ``table1_authors_faithful``
+    once it exists, with the cpu profile ``table1_authors`` beside it; else the cpu profile)."""
     base = Path(results_dir)
-    authors = _optional(base / authors_name)
+    cpu = None
+    if authors_name is None:
+        authors, cpu = _optional(base / FULL_SIZE), _optional(base / "table1_authors")
+        if authors is None:
+            authors, cpu = cpu, None
+    else:
+        authors = _optional(base / authors_name)
     ours = _optional(base / "table1", required=("controllable_loss", "stochastic_loss", "action_purity"))
-    widths = width_tables(base) if authors_name == "table1_authors" else []
-    text = markdown(authors, ours, _optional(base / "table1_norestart"), widths)
+    default = authors_name is None
+    text = markdown(authors, ours, _optional(base / "table1_norestart"), width_tables(base) if default else [], cpu,
+                    units_status(base) if default else "")
     md = base / "table1.md"
     results.atomic_write(md, lambda f: f.write(text.encode()))
     if authors is not None:
-        figure_authors(authors, ours, base)
+        figure_authors(authors, ours, base, cpu)
     if ours is not None:
         figure(results.load(base / "table1_frames"), results.load(base / "table1_codes", required=("effect",)), base)
     return md
@@ -484,9 +537,9 @@ def main(results_dir: str = "results", authors_name: str = "table1_authors") -> 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", default="results", help="results directory")
-    parser.add_argument("--authors", default="table1_authors", metavar="NAME",
-                        help="the authors'-protocol result to report (default table1_authors; a GPU run at the "
-                             "authors' sizes writes table1_authors_faithful)")
+    parser.add_argument("--authors", default=None, metavar="NAME",
+                        help="the authors'-protocol result to lead with (default: table1_authors_faithful once all "
+                             "its units exist, else the cpu profile's table1_authors)")
     parser.add_argument("--compare", metavar="DIR",
                         help="print how far DIR/table1 (the same seeds, another realisation) moves each mean and "
                              "ordering of the published table, instead of writing the report")

@@ -361,8 +361,8 @@ def test_faithful_runs_end_to_end_at_a_tiny_size(tmp_path):
     from figures import table1 as report
 
     text = report.main(str(tmp_path)).read_text()
-    assert "## Table 1 as the authors ran it (profile faithful)" in text  # not the published cpu table
-    assert "Of the paper's 9 orderings, authors' protocol (2 seeds)" in text
+    assert "## Table 1 as the authors ran it (profile faithful, W 4, M 8; " in text  # not the published cpu table
+    assert "Of the paper's 9 orderings, profile faithful, W 4, M 8 (2 seeds)" in text
     assert f"{aw.action_blind_error(TINY['frames']):.6f}" in text and "our variant" not in text
     low = [line for line in text.splitlines() if line.startswith("| Low noise (default) |")][0].split(" | ")
     ours = report.mean_se(loaded.arrays["controllable_loss"][1])
