@@ -3,7 +3,9 @@
 The npz holds named arrays shaped by the sweep axes (``seed`` last), a string
 array ``dims`` naming those axes in order, and one coordinate array per axis.
 The JSON side-car holds the exact config, profile, package versions, device and
-wall time. Both are written to temporary names and renamed, so an interrupted
+wall time, and the SHA-256 digest of the arrays it describes (``arrays_sha256``:
+:func:`arrays_digest`), so that :func:`load` refuses a side-car that belongs to
+other arrays. Both are written to temporary names and renamed, so an interrupted
 run never leaves a half-written file under the final name.
 
 :meth:`Results.to_xarray` gives the same arrays as an ``xarray.Dataset`` (imported only
@@ -11,6 +13,7 @@ there: reading and writing the files needs numpy alone).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -121,6 +124,21 @@ def check_writable(field: str, path, folder: bool = False) -> None:
         fail(field, str(path), f"{existing} is not a folder this process may write to")
 
 
+#: The side-car's key for :func:`arrays_digest` of its npz.
+DIGEST_KEY = "arrays_sha256"
+
+
+def arrays_digest(payload: dict) -> str:
+    """SHA-256 (hex) of an npz's arrays: every name, in sorted order, with its dtype, shape and
+    bytes (C order), so that two npz files with the same arrays have the same digest."""
+    h = hashlib.sha256()
+    for key in sorted(payload):
+        value = np.ascontiguousarray(payload[key])
+        h.update(f"{key}\0{value.dtype.str}\0{value.shape}\0".encode())
+        h.update(value.tobytes())
+    return h.hexdigest()
+
+
 def save(out_dir, name: str, arrays: dict, dims, coords: dict, meta: dict) -> Path:
     """Write ``out_dir/name.npz`` and ``out_dir/name.json``; returns the npz path.
 
@@ -139,7 +157,7 @@ def save(out_dir, name: str, arrays: dict, dims, coords: dict, meta: dict) -> Pa
     npz, side = out_dir / f"{name}.npz", out_dir / f"{name}.json"
     # Side-car last: a results pair is complete only when its JSON exists.
     atomic_write(npz, lambda f: np.savez(f, **payload))
-    write_json(side, meta)
+    write_json(side, {**meta, DIGEST_KEY: arrays_digest(payload)})
     return npz
 
 
@@ -165,7 +183,9 @@ def load(path, required=()) -> Results:
     """Load a results pair from ``path`` (``X.npz``, ``X.json`` or ``X``) and check it.
 
     Raises :class:`ResultsError` naming what is wrong: a missing file, an
-    unreadable archive or side-car, no ``dims``, a missing or not 1-D coordinate,
+    unreadable archive or side-car, a side-car whose digest is not that of the
+    npz's arrays (naming both files; a side-car without a digest, written before
+    lamsim recorded one, is read unchecked), no ``dims``, a missing or not 1-D coordinate,
     an array whose shape disagrees with the coordinates, or a ``required`` array
     absent; :class:`~lamsim.errors.InputError` for a ``path`` that is not a path or
     ``required`` that is not a sequence of names.
@@ -192,6 +212,9 @@ def load(path, required=()) -> Results:
         raise ResultsError(f"side-car {side} is corrupt or not JSON: {_one_line(e)}") from e
     if not isinstance(meta, dict):
         raise ResultsError(f"side-car {side} is corrupt: it holds a {type(meta).__name__}, not a JSON object")
+    if DIGEST_KEY in meta and meta[DIGEST_KEY] != arrays_digest(content):
+        raise ResultsError(f"side-car {side} does not describe {npz}: its {DIGEST_KEY} is not the digest of those "
+                           f"arrays (a pair from two different runs)")
     if "dims" not in content:
         raise ResultsError(f"results file {npz} has no 'dims' array naming its axes")
     names = content.pop("dims")
