@@ -126,7 +126,9 @@ def assemble(out, table: AuthorsTable, seeds: int) -> tuple:
     knobs = knobs_of([table.rows[row] for row in table.rows for _ in range(seeds)], table.model)
     knobs = type(knobs)(*(np.asarray(k) for k in knobs))
     resets = np.asarray([u["dead_code_resets"] for u in units], np.int32)
-    return table.assemble(seeds, window, knobs, resets), float(sum(u["wall_s"] for u in units))
+    produced = table.assemble(seeds, window, knobs, resets)
+    produced.meta["update_formulation"] = sorted({u["update_formulation"] for u in units})
+    return produced, float(sum(u["wall_s"] for u in units))
 
 
 def parse_rows(text, table: AuthorsTable = AUTHORS) -> list:

@@ -85,6 +85,7 @@ def test_an_interrupted_run_resumes_and_matches_an_uninterrupted_one(uninterrupt
     assert resumed.meta["config"] == table.job(seeds=1).config
     assert resumed.meta["dead_code_resets"] == whole.meta["dead_code_resets"]
     assert set(resumed.meta) == set(whole.meta)
+    assert resumed.meta["update_formulation"] == [at.UPDATE_FORMULATION]
     # Reused as it is: nothing trains, nothing is rewritten.
     stamp = path.stat().st_mtime_ns
     assert tu.run_units(table, seeds=1, out=tmp_path) == path and path.stat().st_mtime_ns == stamp

@@ -39,6 +39,7 @@ Runs of one seed share their initial parameters, their trajectory keys and their
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple, Optional, Sequence
 
@@ -355,16 +356,23 @@ def make_trainer(config: AuthorsConfig, formulation: str = UPDATE_FORMULATION):
 INIT_COMPILER_OPTIONS = {"xla_backend_optimization_level": 0}
 
 
+@functools.lru_cache(maxsize=8)
+def jitted_trainer(config: AuthorsConfig, formulation: str = UPDATE_FORMULATION):
+    """:func:`make_trainer`'s (init, segment), jitted once per config and formulation, so that
+    every :func:`train_runs` of one config (the units of a table) reuses their compiled programs."""
+    init, segment = make_trainer(config, formulation)
+    return (jax.jit(init, compiler_options=INIT_COMPILER_OPTIONS),
+            jax.jit(segment, static_argnums=5, donate_argnums=0))
+
+
 def prepare_runs(config: AuthorsConfig, settings: Sequence[AuthorsSetting], seeds: Sequence[int]):
     """The runs of :func:`train_runs` before any update: (run_seeds [R], knobs [R], state, data,
     segment), R = settings x seeds in setting-major order, sharded over the host's devices when R
     divides evenly; ``segment`` is jitted (see :func:`make_trainer`)."""
     run_seeds = jnp.tile(jnp.asarray(seeds, dtype=jnp.int32), len(settings))
     knobs = knobs_of([s for s in settings for _ in seeds], config)
-    init, segment = make_trainer(config)
-    segment = jax.jit(segment, static_argnums=5, donate_argnums=0)
-    state, data = jax.jit(init).lower(run_seeds, knobs).compile(compiler_options=INIT_COMPILER_OPTIONS)(
-        run_seeds, knobs)
+    init, segment = jitted_trainer(config)
+    state, data = init(run_seeds, knobs)
     if run_seeds.shape[0] % jax.device_count() == 0:
         run_seeds, knobs, state, data = (devices.shard_axis(x, 0) for x in (run_seeds, knobs, state, data))
     return run_seeds, knobs, state, data, segment
