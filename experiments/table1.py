@@ -224,14 +224,14 @@ class AuthorsTable:
     def plan(self, seeds: Optional[int] = None, backend: Optional[str] = "gpu",
              device_memory_gib: Optional[float] = None, tflops: Optional[float] = None,
              memory_limit: Optional[float] = None, n_devices: Optional[int] = None, **_) -> dict:
-        """The dry-run plan of every run in one program (:func:`lamsim.gridworld.authors_train.plan`);
+        """The dry-run plan of every run in one program (:func:`lamsim.gridworld.authors_plan.plan`);
         ``backend`` None: this host's; ``device_memory_gib`` (GiB of the one device the program
         runs on) or, from ``python -m experiments --dry-run``, ``memory_limit`` (bytes over
         ``n_devices``). Also the keys every plan of ``python -m experiments --dry-run`` has
         (config_steps: runs x updates; one compiled program, one chunk)."""
         import jax
 
-        from lamsim.gridworld.authors_train import plan
+        from lamsim.gridworld.authors_plan import plan
 
         seeds = self.default_seeds if seeds is None else seeds
         backend = jax.default_backend() if backend is None else backend

@@ -5,7 +5,7 @@ import pytest
 
 from experiments.timing import time_authors_step
 from lamsim.gridworld import authors_settings as asg
-from lamsim.gridworld import authors_train as at
+from lamsim.gridworld import authors_plan
 
 
 @pytest.mark.slow
@@ -20,7 +20,7 @@ def test_authors_step_timing_reports_every_part_and_the_plans_flops():
     assert 0 < out["share_of_sgemm"] and out["devices"] >= 1
     # One compiled update of all 7 vmapped runs costs 7 of the plan's one-run update; XLA costs a scan's
     # body once, so the scan's own analysis is about one update, not steps_timed of them.
-    plan = at.plan(config, out["runs"], backend="cpu")
+    plan = authors_plan.plan(config, out["runs"], backend="cpu")
     assert out["gflop_per_update"] == pytest.approx(out["runs"] * plan["gflop_per_update_per_run"], rel=0.01)
     assert abs(out["gflop_per_update"] - plan["gflop_per_update_all_runs"]) <= 0.005  # its 2 decimals
     assert out["gflop_scan_cost_analysis"] == pytest.approx(out["gflop_per_update"], rel=0.02)
