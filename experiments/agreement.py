@@ -81,7 +81,7 @@ def rows(results_dir) -> list:
 def probe_readings(name: str, seeds: int = 1) -> dict:
     """Train ``name``'s reduced grid under the paper's protocol and read every run with both probe
     estimates; returns the largest |difference| of the plotted LLO and the two readings."""
-    from lamsim.runtime.sweep import Axis, Sweep, run_sweep
+    from lamsim.linear.sweep import Axis, Sweep, run_sweep
 
     panel = paper_reading.PANELS[name]
     base = panel.base.replace(profile=panel.fixed_profile, steps=paper_reading.STEPS[name], reading="exact")

@@ -10,7 +10,7 @@ import dataclasses
 
 from experiments.runner import Panel
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 CHI = Panel(
     name="dynamics_chi", claim="beyond the paper: a deterministic policy slows the latent's learning of the action",

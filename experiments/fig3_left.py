@@ -1,7 +1,7 @@
 """Figure 3 left: no noise; LLO = 2 iff d_z >= d_a (claim C2)."""
 from experiments.runner import Panel
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 EXPERIMENT = Panel(
     name="fig3_left", claim="C2: without noise the latent captures the action iff d_z >= d_a",

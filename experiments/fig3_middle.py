@@ -7,7 +7,7 @@ import numpy as np
 
 from experiments.runner import Panel, noise_axis
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 TARGETS = Axis.of("action_target", ["action", "subspace"])
 

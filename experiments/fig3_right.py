@@ -1,7 +1,7 @@
 """Figure 3 right: other agents' structured noise competes with the action by variance (claim C4)."""
 from experiments.runner import Panel, noise_axis
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 EXPERIMENT = Panel(
     name="fig3_right", claim="C4: with sigma_exo > 1 the latent fits the other agents first",

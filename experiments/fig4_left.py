@@ -16,7 +16,7 @@ import numpy as np
 
 from experiments.runner import Panel
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 NOISE = Axis("noise", ("none", "exo"), ({"noise": "none", "sigma": 0.0}, {"noise": "exo", "sigma": 0.5}))
 PROBE = Axis.of("probe", ["interventional", "policy-fit"])

@@ -1,7 +1,7 @@
 """Figure 4 middle: data augmentation keeps o out of the true latent (claim C6)."""
 from experiments.runner import Panel, noise_axis
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 EXPERIMENT = Panel(
     name="fig4_middle", claim="C6: augmentation drives A to I and C + D to 0; LLO near 2 by |kappa| = 0.1",

@@ -4,7 +4,7 @@ Label rates 0, 1% (the paper's figure), 5% and 10% (the paper's released script)
 """
 from experiments.runner import Panel, noise_axis
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 LABELS = Axis.of("label_rate", [0.0, 0.01, 0.05, 0.1])
 

@@ -12,7 +12,7 @@ probes.
 from experiments.fig4_left import CHI, NOISE
 from experiments.runner import STEPS, Panel
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 IDM = Axis.of("idm", ["full", "difference"])
 LATENT = Axis.of("latent", ["true", "surrogate"])

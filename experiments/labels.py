@@ -6,7 +6,7 @@ has not converged from one that has.
 """
 from experiments.runner import STEPS, Panel
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 RATES = [0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from experiments.runner import Panel, noise_axis
 from lamsim.linear.settings import Setting
-from lamsim.runtime.sweep import Axis
+from lamsim.linear.sweep import Axis
 
 #: The authors' Adam steps per panel (the iteration each notebook reads).
 STEPS = {"fig3_left": 5000, "fig3_middle": 10000, "fig3_right": 40000,

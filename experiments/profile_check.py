@@ -11,7 +11,7 @@ import numpy as np
 from experiments.claims import PROFILE_BASE, PROFILE_CASES, PROFILES
 from experiments.runner import STEPS, Job
 from lamsim.runtime.results import Results
-from lamsim.runtime.sweep import Axis, Sweep, run_sweep
+from lamsim.linear.sweep import Axis, Sweep, run_sweep
 
 
 @dataclasses.dataclass(frozen=True)

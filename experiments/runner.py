@@ -25,7 +25,7 @@ import jax
 
 from lamsim.linear.settings import Setting
 from lamsim.runtime import results
-from lamsim.runtime.sweep import Axis, Sweep, describe_plan, plan_sweep, run_sweep
+from lamsim.linear.sweep import Axis, Sweep, describe_plan, plan_sweep, run_sweep
 
 #: Adam steps of every linear panel at every profile: the one table.
 #: ``faithful`` follows the paper's released scripts (10,000 steps for Figure 3,
@@ -106,7 +106,7 @@ class Panel:
     def plan(self, profile: str = DEFAULT_PROFILE, seeds: int = DEFAULT_SEEDS, quick: bool = False,
              steps: Optional[int] = None, **machine) -> dict:
         """The run's plan without training: ``machine`` is passed to
-        :func:`~lamsim.runtime.sweep.plan_sweep` (memory_budget, n_devices, backend)."""
+        :func:`~lamsim.linear.sweep.plan_sweep` (memory_budget, n_devices, backend)."""
         return describe_plan(plan_sweep(self.sweep(profile, seeds, quick, steps), **machine))
 
     def job(self, profile: str = DEFAULT_PROFILE, seeds: int = DEFAULT_SEEDS, quick: bool = False,

@@ -12,7 +12,7 @@ with the paper's linear LAM objective (LLO, eq. 6).
     result.to_xarray().llo.sel(d_z=8).mean("seed")   # labelled arrays (xarray)
 
 Sub-packages: :mod:`lamsim.linear` (the linear LAM), :mod:`lamsim.gridworld`
-(Table 1's non-linear LAM), :mod:`lamsim.runtime` (sweeps, devices, results).
+(Table 1's non-linear LAM), :mod:`lamsim.runtime` (devices, results, progress: no model).
 Bad input anywhere raises :class:`InputError` (a ``ValueError``) naming the
 field, the value and what is allowed.
 """
@@ -22,7 +22,7 @@ from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Terms, latent_terms, prob
 from lamsim.linear.settings import Setting
 from lamsim.linear.theory import optimal_latent_terms, pca_floor
 from lamsim.runtime.results import Results, ResultsError, load, save
-from lamsim.runtime.sweep import Axis, Sweep, run_sweep
+from lamsim.linear.sweep import Axis, Sweep, run_sweep
 
 __all__ = [
     "Axis", "DEFAULT_RIDGE", "InputError", "METRICS", "Noise", "Results", "ResultsError", "Setting", "Sweep", "Terms",

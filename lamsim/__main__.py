@@ -58,7 +58,7 @@ def _setting_flags(p: argparse.ArgumentParser) -> None:
 def _sweep_of(args, name: str, axes=(), curve: int = 0):
     from lamsim.linear.probes import DEFAULT_RIDGE
     from lamsim.linear.settings import Setting
-    from lamsim.runtime.sweep import Sweep
+    from lamsim.linear.sweep import Sweep
 
     setting = Setting(d_o=args.d_o, d_a=args.d_a, d_z=args.d_z, d_b=args.d_b, noise=args.noise, sigma=args.sigma,
                       chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
@@ -72,7 +72,7 @@ def _sweep_of(args, name: str, axes=(), curve: int = 0):
 def _sweep(args) -> dict:
     from lamsim.explore import parse_vary
     from lamsim.runtime import results
-    from lamsim.runtime.sweep import run_sweep
+    from lamsim.linear.sweep import run_sweep
 
     axes = [parse_vary(v) for v in args.vary]
     out = Path(args.out)
@@ -124,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args) -> dict:
     from lamsim.linear.evaluate import METRICS
     from lamsim.linear.optimum import OPTIMUM_METRICS
-    from lamsim.runtime.sweep import run_sweep
+    from lamsim.linear.sweep import run_sweep
 
     sweep = _sweep_of(args, "run")
     setting = sweep.base

@@ -20,7 +20,7 @@ import numpy as np
 
 from lamsim.errors import fail
 from lamsim.linear.settings import NOISE_KINDS, Setting
-from lamsim.runtime.sweep import MAX_SETTINGS, SWEPT_FIELDS, Axis
+from lamsim.linear.sweep import MAX_SETTINGS, SWEPT_FIELDS, Axis
 
 #: The numerical optimum drawn beside a metric where the theory is NaN and the results hold it.
 OPTIMUM = {"llo": "optimum_llo", "loss": "optimum_loss"}

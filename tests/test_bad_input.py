@@ -19,7 +19,7 @@ import lamsim.__main__ as lamsim_cli
 from lamsim import Axis, InputError, ResultsError, Setting, Sweep, load, run_sweep
 from lamsim.gridworld.settings import Config, GridSetting
 from lamsim.runtime import devices, results
-from lamsim.runtime.sweep import plan_sweep
+from lamsim.linear.sweep import plan_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 

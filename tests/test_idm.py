@@ -12,7 +12,7 @@ from lamsim.linear import exact, model, theory, world
 from lamsim.linear.evaluate import CONVERGED_DRIFT, evaluate, noise_of, theory_metrics
 from lamsim.linear.model import Params
 from lamsim.linear.train import knobs_of
-from lamsim.runtime.sweep import plan_sweep
+from lamsim.linear.sweep import plan_sweep
 
 D_O, D_A, D_Z, D_B = 16, 3, 4, 3
 #: Every source of randomness at once: policy, both noises' terms, augmentation, labels.

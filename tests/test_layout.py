@@ -37,3 +37,12 @@ def test_experiments_is_not_an_installed_package(tmp_path):
     inside = subprocess.run([sys.executable, "-c", "import experiments, lamsim"], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
     assert inside.returncode == 0, inside.stderr
+
+
+def test_the_runtime_is_the_bottom_layer():
+    """lamsim/runtime (devices, results, progress) knows no model: it imports neither the linear LAM
+    nor the grid world."""
+    offenders = {str(p.relative_to(ROOT)): sorted(m for m in _imported_modules(p)
+                                                  if m.startswith(("lamsim.linear", "lamsim.gridworld")))
+                 for p in sorted((ROOT / "lamsim" / "runtime").rglob("*.py"))}
+    assert {k: v for k, v in offenders.items() if v} == {}

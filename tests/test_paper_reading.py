@@ -161,7 +161,7 @@ def test_a_config_written_before_new_setting_fields_still_matches(tmp_path):
     a base that differs in a value is not."""
     from experiments.runner import Panel, reusable
     from lamsim import save
-    from lamsim.runtime.sweep import Axis
+    from lamsim.linear.sweep import Axis
 
     panel = Panel("p", "", Setting(d_z=4), (Axis.of("chi", [0.0]),), (), step_table={"exact": 10})
     config = panel.job(seeds=1).config
