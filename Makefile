@@ -37,6 +37,7 @@ figures: experiments draw
 draw: $(STAMP)
 	$(PY) -m figures.fig3 --results $(RESULTS)
 	$(PY) -m figures.fig4 --results $(RESULTS)
+	$(PY) -m reports.table1 --results $(RESULTS)
 	$(PY) -m figures.table1 --results $(RESULTS)
 	$(PY) -m figures.dynamics --results $(RESULTS)
 	$(PY) -m figures.paper --results $(RESULTS)

@@ -1,24 +1,17 @@
-"""Table 1 report: ``RESULTS/table1.md`` and ``RESULTS/figures/table1{,_authors}.{png,pdf}``.
+"""Table 1's figures: ``RESULTS/figures/table1{,_authors}.{png,pdf}`` (the report ``table1.md``:
+:mod:`reports.table1`).
 
-Reads ``table1_authors`` (Table 1 as the authors ran it: ``python -m experiments table1_authors``),
-our variant ``table1``, ``table1_codes`` and ``table1_frames`` (``python -m experiments table1``),
-and, where present, the no-restart variant ``table1_norestart`` and the width sweep
-``table1_authors_w*`` (``python -m experiments.table1_widths``); at least one of the two tables.
-
-The markdown leads with the authors' protocol, on which claim C8 rests: each cell ours +- s.e.
-over seeds beside the paper's +- s.e. and their difference in standard errors
-(ours - paper) / sqrt(s.e. ours^2 + s.e. paper^2); the check of the authors' normaliser 0.060
-against the exact error of the best action-blind prediction under walls; the paper's nine
-orderings as paired differences over seeds (holds / not resolved / FAIL, as claim C8 does)
-under the authors' protocol and under our variant side by side; the width sweep. Then our
-variant's own table, under both of its normalisers (total and conditional variance).
+Reads the results as the report does (:func:`reports.table1_load.load_tables`): Table 1 as the
+authors ran it (``table1_authors``, or the full size ``table1_authors_faithful`` once it exists)
+and our variant ``table1`` with its ``table1_codes`` and ``table1_frames``; at least one of the two.
 
 Figures: ``table1_authors``: both losses per row, the authors' protocol (ours), the paper's and
 our variant, each +- s.e.; ``table1``: sample frames of our world and, per row (seed 0), what
 each latent code of our variant makes the FDM do to a fixed frame.
 
     python -m figures.table1 [--results DIR]
-    python -m figures.table1 --compare DIR   # another realisation of our variant, against the published one
+
+The report's ``--authors NAME`` and ``--compare DIR`` are options of ``python -m reports.table1``.
 """
 from __future__ import annotations
 
@@ -36,335 +29,18 @@ import numpy as np  # noqa: E402
 
 from experiments.paper import TABLE1 as PAPER  # noqa: E402
 from experiments.paper import TABLE1_LABELS as LABELS  # noqa: E402
-from experiments.paper import ORDERING_SE, TABLE1_ORDERINGS, paired_ordering, table1_ordering  # noqa: E402
 from figures._plot import save  # noqa: E402
 from lamsim.runtime import results  # noqa: E402
-
-
-def mean_se(values: np.ndarray) -> tuple[float, float]:
-    """Mean and standard error over seeds [S] (NaN if undefined)."""
-    values = np.asarray(values, dtype=float)
-    if np.all(np.isnan(values)):
-        return math.nan, math.nan
-    se = values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else math.nan
-    return float(values.mean()), float(se)
-
-
-def _fmt(pair) -> str:
-    if pair is None or math.isnan(pair[0]):
-        return "–"
-    mean, se = pair
-    return f"{mean:.3f}" if math.isnan(se) else f"{mean:.3f} ± {se:.3f}"
-
-
-def _fmt_d(p) -> str:
-    return f"{p.mean:+.3f} ± {p.se:.3f}"
-
-
-def _paired(table: results.Results, metric: str, low: str, high: str):
-    """The paired ordering of ``metric`` between settings ``low`` and ``high``
-    over seeds, or None where ``table`` lacks the metric."""
-    values = table.arrays.get(metric)
-    if values is None:
-        return None
-    settings = [str(s) for s in table.coords["setting"]]
-    return paired_ordering(values[settings.index(low)], values[settings.index(high)])
-
-
-def orderings(table: results.Results, title: str) -> list:
-    """Markdown lines: each of the paper's orderings as a paired difference
-    d_s = metric[higher, s] - metric[lower, s] over seeds, under both
-    normalisers, with the verdict (on the published, total-variance one)."""
-    lines = [f"## {title}", "",
-             f"Per seed s (same initialisation and data in every setting): d_s = metric[higher] - metric[lower]; "
-             f"mean ± s.e. (std(ddof=1)/sqrt(n)) over {len(table.coords['seed'])} seeds. Holds: mean > 0 and >= "
-             f"{ORDERING_SE:g} s.e.; not resolved: 0 < mean < {ORDERING_SE:g} s.e.; FAIL: mean <= 0.", "",
-             "| ordering | why | d (total variance) | d (conditional variance) | verdict |", "|---|---|---|---|---|"]
-    counts = {}
-    for metric, low, high, why in TABLE1_ORDERINGS:
-        pair = {suffix: _paired(table, metric + suffix, low, high) for suffix in ("", "_cond")}
-        verdict = pair[""].verdict
-        counts[verdict] = counts.get(verdict, 0) + 1
-        cond = "–" if pair["_cond"] is None else f"{_fmt_d(pair['_cond'])} ({pair['_cond'].verdict})"
-        lines.append(f"| {table1_ordering(metric, low, high)} | {why} | {_fmt_d(pair[''])} | {cond} | "
-                     f"{verdict} |")
-    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("holds", "not resolved", "FAIL"))
-    return lines + ["", f"Of {len(TABLE1_ORDERINGS)} orderings: {summary}.", ""]
-
-
-def ours_section(table: results.Results, norestart=None) -> list:
-    """Markdown lines of our variant: both normalisers beside the paper's numbers, then the paired
-    orderings of ``table`` and, if given, of the no-restart variant."""
-    settings = [str(s) for s in table.coords["setting"]]
-    n = len(table.coords["seed"])
-    metrics = [m for m in ("controllable_loss", "controllable_loss_cond", "stochastic_loss", "stochastic_loss_cond",
-                           "action_purity") if m in table.arrays]
-    ours = {m: {s: mean_se(table.arrays[m][i]) for i, s in enumerate(settings)} for m in metrics}
-    cfg = table.meta["config"]
-    lines = [
-        "## Our variant: our world and model (a robustness row)",
-        "",
-        f"Ours: mean ± s.e. over {n} seeds, {cfg['steps']:,} Adam updates, batch {cfg['model']['batch']}, "
-        f"width {cfg['model']['width']}, {cfg['model']['codes']} codes, dead-code restarts "
-        f"{'on' if cfg['model'].get('restarts', True) else 'off'}; held-out uniform-policy set of "
-        f"{cfg['model']['eval_size']} transitions. Controllable loss: MSE on rows 0-2 of o' (lower = "
-        "more action in the latent). Stochastic loss: MSE on row 3 (1.0 = no noise in the latent). Each divided by "
-        "the total variance of those pixels (as published) or by the conditional variance E||o' - E[o' | o]||^2 "
-        "(0.8 per sample on rows 0-2, where predicting E[o' | o] scores 1.0). "
-        "Action purity: share of transitions whose code's most frequent action is their own. "
-        "Our world is a torus of i.i.d. pairs and our model is not the authors': compare orderings, not digits.",
-        "",
-        "| Setting | Controllable, total var (ours) | Controllable, cond. var (ours) | Controllable (paper) "
-        "| Stochastic, total var (ours) | Stochastic, cond. var (ours) | Stochastic (paper) | Action purity (ours) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-
-    def cell(metric, s):
-        return _fmt(ours[metric][s]) if metric in ours else "–"
-
-    for s in settings:
-        lines.append(f"| {LABELS.get(s, s)} | {cell('controllable_loss', s)} | {cell('controllable_loss_cond', s)} | "
-                     f"{_fmt(PAPER.get(s, {}).get('controllable_loss'))} | {cell('stochastic_loss', s)} | "
-                     f"{cell('stochastic_loss_cond', s)} | {_fmt(PAPER.get(s, {}).get('stochastic_loss'))} | "
-                     f"{cell('action_purity', s)} |")
-    lines += [""] + orderings(table, "Our variant: the paper's orderings under both normalisers")
-    if norestart is not None:
-        lines += orderings(norestart, f"Without dead-code restarts ({len(norestart.coords['seed'])} seeds, "
-                                      f"{norestart.meta['config']['steps']:,} updates)")
-        rows = [str(s) for s in norestart.coords["setting"]]
-        lines += ["| Setting | Controllable, total var | Stochastic, total var | Action purity | Codes used |",
-                  "|---|---|---|---|---|"]
-        used = norestart.arrays.get("codes_used")
-        for i, s in enumerate(rows):
-            lines.append(f"| {LABELS.get(s, s)} | {_fmt(mean_se(norestart.arrays['controllable_loss'][i]))} | "
-                         f"{_fmt(mean_se(norestart.arrays['stochastic_loss'][i]))} | "
-                         f"{_fmt(mean_se(norestart.arrays['action_purity'][i]))} | "
-                         f"{'–' if used is None else _fmt(mean_se(used[i]))} |")
-        lines.append("")
-    lines += [_wall(table, "our variant"), ""]
-    return lines
-
-
-def _wall(table: results.Results, what: str) -> str:
-    env = table.meta.get("environment", {})
-    return (f"Wall time of {what}: {table.meta.get('wall_s', math.nan):.0f} s on {env.get('device_kind', '?')} "
-            f"({len(env.get('devices', []))} device(s)).")
-
-
-def markdown(authors=None, ours=None, norestart=None, widths=(), cpu=None, status: str = "") -> str:
-    """The report (see the module docstring): the authors' protocol (``authors``: at their size
-    once it is complete, else the cpu profile), the orderings under it, the cpu profile (``cpu``,
-    when ``authors`` is the full size) and our variant, the width sweep ``widths`` [(label,
-    Results)], then our variant; ``status``: a line on the full size's units while it is
-    incomplete. ``authors`` or ``ours`` may be None, not both."""
-    if authors is None and ours is None:
-        raise results.ResultsError("Table 1's report needs table1_authors or table1; found neither")
-    lines = ["# Table 1: non-linear LAM on the 4x4 grid world (paper Sec. 5)", ""]
-    if status:
-        lines += [status, ""]
-    if authors is not None:
-        lines += authors_section(authors)
-    columns = [(title, t) for title, t in ((authors and _title(authors), authors), ("cpu profile", cpu),
-                                           ("our variant", ours)) if t is not None]
-    lines += orderings_side_by_side(columns)
-    for table in (authors, cpu):
-        if table is not None:
-            lines += [_wall(table, f"the authors' protocol, {_title(table)}"), ""]
-    if widths:
-        lines += width_section(list(widths))
-    if ours is not None:
-        lines += ours_section(ours, norestart)
-    return "\n".join(lines)
-
-
-def compare(table: results.Results, other: results.Results, what: str) -> str:
-    """Markdown: how far ``other`` (the same seeds and config, another
-    realisation) moves each mean of ``table``, and each ordering's paired
-    difference and verdict under both."""
-    settings = [str(s) for s in table.coords["setting"]]
-    if [str(s) for s in other.coords["setting"]] != settings or len(other.coords["seed"]) != len(table.coords["seed"]):
-        raise results.ResultsError(f"{what}: settings or seeds differ from the published table; nothing to compare")
-    metrics = ("controllable_loss", "stochastic_loss", "action_purity")
-    lines = [f"## A second realisation: {what}", "",
-             "| Setting | " + " | ".join(f"{m}: published -> other (shift)" for m in metrics) + " |",
-             "|---|" + "---|" * len(metrics)]
-    shifts = []
-    for i, s in enumerate(settings):
-        cells = []
-        for m in metrics:
-            a, b = mean_se(table.arrays[m][i])[0], mean_se(other.arrays[m][i])[0]
-            cells.append("–" if math.isnan(a) else f"{a:.3f} -> {b:.3f} ({b - a:+.3f})")
-            if not math.isnan(a):
-                shifts.append(abs(b - a))
-        lines.append(f"| {LABELS.get(s, s)} | " + " | ".join(cells) + " |")
-    lines += ["", f"Largest shift of a mean: {max(shifts):.3f}.", "",
-              "| ordering | d published | d other | verdicts |", "|---|---|---|---|"]
-    for metric, low, high, _ in TABLE1_ORDERINGS:
-        pa, pb = _paired(table, metric, low, high), _paired(other, metric, low, high)
-        lines.append(f"| {table1_ordering(metric, low, high)} | {_fmt_d(pa)} | {_fmt_d(pb)} | "
-                     f"{pa.verdict} / {pb.verdict} |")
-    return "\n".join(lines + [""])
-
-
-#: Row names of the authors' protocol: their augmentation is the paper's row; ours adds a fresh-noise one.
-AUTHORS_LABELS = {**LABELS, "augmentation": "Augmentation (copy, as their code)",
-                  "augmentation_fresh": "Augmentation (fresh target noise; ours)"}
-#: The two augmentation orderings again, with the fresh-noise augmentation in place of the authors'.
-FRESH_ORDERINGS = tuple((m, lo.replace("augmentation", "augmentation_fresh"), hi.replace("augmentation",
-                         "augmentation_fresh"), why) for m, lo, hi, why in TABLE1_ORDERINGS
-                        if "augmentation" in (lo, hi))
-
-
-def gap_in_se(ours, paper) -> float:
-    """How many standard errors of the difference separate two means: (mean ours - mean paper) /
-    sqrt(s.e. ours^2 + s.e. paper^2), from (mean, s.e.) pairs; NaN where undefined."""
-    (m1, s1), (m2, s2) = ours, paper
-    spread = math.hypot(s1, s2)
-    return (m1 - m2) / spread if spread > 0 else math.nan
-
-
-def _fmt_gap(ours, paper) -> str:
-    if paper is None or math.isnan(ours[0]):
-        return "–"
-    gap = gap_in_se(ours, paper)
-    return "–" if math.isnan(gap) else f"{gap:+.1f}"
-
-
-def _settings(table: results.Results) -> list:
-    return [str(s) for s in table.coords["setting"]]
-
-
-def _describe_authors(table: results.Results) -> str:
-    from lamsim.gridworld.authors_settings import AuthorsConfig
-
-    cfg, model = table.meta["config"], table.meta["config"]["model"]
-    config = AuthorsConfig(**model)
-    updates = config.epochs * config.updates_per_epoch
-    return (f"Profile `{cfg['profile']}`: {model['width']} filters, MLP width {model['mlp_width']}, batch "
-            f"{model['batch']}, {model['epochs']} epochs ({updates:,} Adam updates at {model['learning_rate']:g}), "
-            f"{model['trajectories']:,} trajectories of {model['frames']} frames; mean ± s.e. over "
-            f"{len(table.coords['seed'])} seeds. Each loss is the per-pixel MSE of o'_hat on held-out "
-            f"uniform-policy pairs, averaged over the updates of the last {model['metric_epochs']} epochs (model "
-            f"in training mode): rows 0-2 divided by {model['controllable_normaliser']:g} (controllable), row 3 "
-            f"by the noise variance (stochastic; 1.0 = no noise in the latent).")
-
-
-def authors_section(table: results.Results) -> list:
-    """Markdown lines: Table 1 under the authors' protocol beside the paper's numbers (difference in
-    s.e.), and the check of the authors' normaliser."""
-    arrays = table.arrays
-    lines = [f"## Table 1 as the authors ran it ({_title(table)}; claim C8 rests on it)", "", _describe_authors(table),
-             "Columns: this reproduction's mean ± s.e.; the paper's (its ± read as an s.e. over its 5 seeds); and "
-             "their difference in standard errors, (reproduction - paper) / sqrt(s.e.^2 + s.e. paper^2).", "",
-             "| Setting | Controllable (reproduction) | Controllable (paper) | reproduction - paper (s.e.) | "
-             "Stochastic (reproduction) | Stochastic (paper) | reproduction - paper (s.e.) | "
-             "Controllable, exact normaliser (reproduction) | Action purity | Codes used |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for i, s in enumerate(_settings(table)):
-        paper = PAPER.get(s, {})
-        mine = {m: mean_se(arrays[m][i]) if m in arrays else None for m in
-                ("controllable_loss", "stochastic_loss", "controllable_loss_exact", "action_purity", "codes_used")}
-        cells = []
-        for metric in ("controllable_loss", "stochastic_loss"):
-            cells += [_fmt(mine[metric]), _fmt(paper.get(metric)), _fmt_gap(mine[metric], paper.get(metric))]
-        cells += [_fmt(mine[m]) for m in ("controllable_loss_exact", "action_purity", "codes_used")]
-        lines.append(f"| {AUTHORS_LABELS.get(s, s)} | " + " | ".join(cells) + " |")
-    norm, blind = table.meta.get("controllable_normaliser"), table.meta.get("action_blind_error")
-    if norm is not None and blind is not None:
-        frames = table.meta["config"]["model"]["frames"]
-        lines += ["", f"The normaliser. The authors divide the rows-0-2 MSE by {norm:.3f}. The exact error of the best "
-                      f"prediction that does not know the action, E[o' | o], on this data (uniform policy, walls, "
-                      f"{frames}-frame trajectories from row 1, column 2) is {blind:.6f}: a latent without action "
-                      f"information reads {blind / norm:.3f} under {norm:.3f} and 1.000 under the exact normaliser "
-                      f"(the column 'exact normaliser'). Values and orderings here use the authors' {norm:.3f}."]
-    return lines + [""]
-
-
-#: The claim each column's orderings decide (experiments/claims.py): C8 reads the authors' size once
-#: all its units exist, else the cpu profile.
-CLAIM_OF = {"authors' size": "C8", "cpu profile": "C8 (cpu profile)", "our variant": "C8 (ours)"}
-#: What the report calls a table of the authors' protocol at a profile's own sizes.
-PROFILE_TITLES = {"faithful": "authors' size", "cpu": "cpu profile"}
-
-
-def _title(table) -> str:
-    """The report's name for a table of the authors' protocol: its profile's (:data:`PROFILE_TITLES`)
-    at that profile's sizes, else its widths."""
-    from lamsim.gridworld.authors_settings import profile
-
-    model = table.meta["config"]["model"]
-    for name, title in PROFILE_TITLES.items():
-        if model == profile(name).to_dict():
-            return title
-    return f"profile {table.meta['config']['profile']}, W {model['width']}, M {model['mlp_width']}"
-
-
-def _summary(verdicts: list, claim: str) -> str:
-    counts = {v: verdicts.count(v) for v in ("holds", "not resolved", "FAIL")}
-    verdict = "PASS" if counts["holds"] == len(verdicts) else "FAIL"
-    return ", ".join(f"{counts[v]} {v}" for v in counts) + f" ({claim}: {verdict})"
-
-
-def orderings_side_by_side(columns: list) -> list:
-    """Markdown lines: the paper's nine orderings as paired differences over seeds under each
-    (title, table) of ``columns`` (the authors' protocol first), and the two augmentation orderings
-    with the fresh-noise augmentation where a table has it."""
-    lines = ["## The paper's orderings, paired over seeds", "",
-             "Per seed s (same initialisation and data in every row): d_s = metric[higher] - metric[lower]; mean ± "
-             f"s.e. (std(ddof=1)/sqrt(n)). Holds: mean > 0 and >= {ORDERING_SE:g} s.e.; not resolved: 0 < mean < "
-             f"{ORDERING_SE:g} s.e.; FAIL: mean <= 0. C8's verdict rests on the authors' protocol, at their size "
-             f"once all its units exist.", "",
-             "| ordering | why | " + " | ".join(f"{title}: d | verdict" for title, _ in columns) + " |",
-             "|---|---|" + "---|---|" * len(columns)]
-    verdicts = {title: [] for title, _ in columns}
-    for metric, low, high, why in TABLE1_ORDERINGS + FRESH_ORDERINGS:
-        extra = (metric, low, high, why) in FRESH_ORDERINGS
-        cells = []
-        for title, table in columns:
-            p = _paired(table, metric, low, high) if {low, high} <= set(_settings(table)) else None
-            cells += ["–", "–"] if p is None else [_fmt_d(p), p.verdict]
-            if p is not None and not extra:
-                verdicts[title].append(p.verdict)
-        if all(c == "–" for c in cells):
-            continue
-        lines.append(f"| {table1_ordering(metric, low, high)} | {why}{' (not in the paper)' if extra else ''} | "
-                     + " | ".join(cells) + " |")
-    lines.append("")
-    lines += [f"Of the paper's {len(TABLE1_ORDERINGS)} orderings, {title} ({len(table.coords['seed'])} seeds): "
-              f"{_summary(verdicts[title], CLAIM_OF.get(title, title))}." for title, table in columns]
-    return lines + [""]
-
-
-def width_section(tables: list) -> list:
-    """Markdown lines: the authors' protocol at each width [(label, Results)], narrowest first: both
-    losses per row, and each ordering's paired difference and verdict."""
-    titles = [label for label, _ in tables]
-    lines = ["## The width sweep of the authors' protocol (CPU)", "",
-             "The same protocol, schedule and seeds at each width (W filters, MLP width M), mean ± s.e. over seeds; "
-             "(cpu) marks the cpu profile and (authors' size) the authors' own width. What narrowing moves: read each "
-             "row from the narrowest column towards the paper's.", "",
-             "| Setting | loss | " + " | ".join(titles) + " | paper |", "|---|---|" + "---|" * (len(titles) + 1)]
-    settings = _settings(tables[-1][1])
-    for s in settings:
-        for metric in ("controllable_loss", "stochastic_loss"):
-            cells = [_fmt(mean_se(t.arrays[metric][_settings(t).index(s)])) for _, t in tables]
-            lines.append(f"| {AUTHORS_LABELS.get(s, s)} | {metric.split('_')[0]} | " + " | ".join(cells) +
-                         f" | {_fmt(PAPER.get(s, {}).get(metric))} |")
-    lines += ["", "| ordering | " + " | ".join(titles) + " |", "|---|" + "---|" * len(titles)]
-    for metric, low, high, _ in TABLE1_ORDERINGS:
-        cells = [f"{_fmt_d(p)} {p.verdict}" for p in (_paired(t, metric, low, high) for _, t in tables)]
-        lines.append(f"| {table1_ordering(metric, low, high)} | " + " | ".join(cells) + " |")
-    lines += ["", "| | " + " | ".join(titles) + " |", "|---|" + "---|" * len(titles),
-              "| wall time of the run (s) | " + " | ".join(f"{t.meta.get('wall_s', math.nan):.0f}" for _, t in tables)
-              + " |", ""]
-    return lines
+from reports.table1 import AUTHORS_LABELS, table_title  # noqa: E402
+from reports.table1_load import load_tables  # noqa: E402
+from reports.table1_stats import mean_se, setting_names  # noqa: E402
 
 
 def figure_authors(authors: results.Results, ours, results_dir: Path, cpu=None) -> None:
     """Both losses per row: the authors' protocol (this reproduction), the paper's values, the cpu
     profile (where ``authors`` is the full size) and our variant, each ± s.e., into
     ``results_dir/figures/table1_authors.{png,pdf}``."""
-    settings = _settings(authors)
+    settings = setting_names(authors)
     x = np.arange(len(settings))
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
     norm, blind = authors.meta.get("controllable_normaliser", 0.06), authors.meta.get("action_blind_error", 0.06)
@@ -373,14 +49,14 @@ def figure_authors(authors: results.Results, ours, results_dir: Path, cpu=None) 
             ("Controllable loss (rows 0-2; lower = more action in z)", "Stochastic loss (row 3; higher = less noise in z)"),
             (f"MSE on rows 0-2 / {norm:.3f}", "MSE on row 3 / noise variance"),
             (blind / norm, 1.0), (f"action-blind latent: {blind / norm:.3f}", "latent without noise: 1.0")):
-        series = [(f"authors' protocol, this reproduction ({_title(authors)})",
+        series = [(f"authors' protocol, this reproduction ({table_title(authors)})",
                    [mean_se(authors.arrays[metric][i]) for i in range(len(settings))], "tab:blue"),
                   ("paper", [PAPER.get(s, {}).get(metric) or (math.nan, math.nan) for s in settings], "k")]
         if cpu is not None:
             series.append(("authors' protocol, cpu profile (W 16, M 128)",
                            [mean_se(cpu.arrays[metric][i]) for i in range(len(settings))], "tab:green"))
         if ours is not None:
-            rows = _settings(ours)
+            rows = setting_names(ours)
             series.append(("our variant (own world, roll augmentation, total-variance normaliser)",
                            [mean_se(ours.arrays[metric][rows.index(s)]) if s in rows else (math.nan, math.nan)
                             for s in settings], "tab:orange"))
@@ -399,7 +75,7 @@ def figure_authors(authors: results.Results, ours, results_dir: Path, cpu=None) 
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False)
     model = authors.meta["config"]["model"]
-    fig.suptitle(f"Table 1 as the authors ran it ({_title(authors)}, W {model['width']}, M {model['mlp_width']}, "
+    fig.suptitle(f"Table 1 as the authors ran it ({table_title(authors)}, W {model['width']}, M {model['mlp_width']}, "
                  f"{len(authors.coords['seed'])} seeds) beside "
                  + ", ".join(["the paper"] + ["the cpu profile"] * (cpu is not None) + ["our variant"] * (ours is not None)),
                  fontsize=10)
@@ -458,99 +134,28 @@ def _grid(ax) -> None:
     ax.axhline(2.5, color="tab:orange", lw=0.8, ls="--")
 
 
-def _optional(path: Path, required=("controllable_loss", "stochastic_loss")):
-    """The result at ``path`` (no suffix), or None where it was never written; a result that is
-    there but unreadable raises :class:`~lamsim.runtime.results.ResultsError`."""
-    if not path.with_suffix(".npz").exists() and not path.with_suffix(".json").exists():
-        return None
-    return results.load(path, required=required)
-
-
-def width_tables(base: Path) -> list:
-    """[(label, Results)] of the authors' protocol at every width found in ``base`` (the sweep's
-    ``table1_authors_w*``, the cpu profile's ``table1_authors`` and the authors' size
-    ``table1_authors_faithful``), narrowest first; [] with fewer than two."""
-    default = _optional(base / "table1_authors")
-    if default is None:
-        return []
-
-    def same_protocol(t) -> bool:  # all but the widths, the profile (and the name) as the cpu profile's
-        a, b = (dict(x.meta["config"], profile=None, model={k: v for k, v in x.meta["config"]["model"].items()
-                                                            if k not in ("width", "mlp_width")}) for x in (t, default))
-        return a == b
-
-    found = {default.meta["config"]["model"]["width"]: default}
-    for path in sorted(base.glob("table1_authors_w*.npz")) + [base / f"{FULL_SIZE}.npz"]:
-        t = _optional(path.with_suffix(""))
-        if t is not None and same_protocol(t) and t.meta["config"]["model"]["width"] not in found:
-            found[t.meta["config"]["model"]["width"]] = t
-    tables = [found[w] for w in sorted(found)]
-    labels = [f"W {t.meta['config']['model']['width']}, M {t.meta['config']['model']['mlp_width']}"
-              + (" (cpu)" if t is default else " (authors' size)" if t.meta["config"]["profile"] == "faithful" else "")
-              for t in tables]
-    return list(zip(labels, tables)) if len(tables) > 1 else []
-
-
-#: Table 1 as the authors ran it at their size, assembled from its units (experiments/table1_units.py).
-FULL_SIZE = "table1_authors_faithful"
-
-
-def units_status(base: Path) -> str:
-    """A line on the full-size table's units in ``base`` while it is incomplete ("" once it exists)."""
-    if _optional(base / FULL_SIZE) is not None:
-        return ""
-    from experiments.table1 import AUTHORS
-    from experiments.table1_units import unit_status
-
-    table = AUTHORS.with_profile("faithful")
-    done, missing = unit_status(base, table, table.default_seeds)
-    return (f"**The authors' size (W 64, M 512): {len(done)} of {len(done) + len(missing)} units trained** "
-            f"(`python -m experiments table1_authors --profile faithful`). Until all exist, the table below and "
-            f"claim C8 rest on the cpu profile (W 16, M 128).")
-
-
-def main(results_dir: str = "results", authors_name: Optional[str] = None) -> Path:
-    """Write the markdown and the figures; returns the markdown's path. ``authors_name``: the
-    authors'-protocol result to lead with (default: the full size ``table1_authors_faithful``
-    once it exists, with the cpu profile ``table1_authors`` beside it; else the cpu profile)."""
+def main(results_dir: str = "results", authors_name: Optional[str] = None) -> None:
+    """Draw the figures of the tables that exist in ``results_dir`` into ``results_dir/figures``:
+    ``table1_authors`` of the authors' protocol (``authors_name``: as
+    :func:`reports.table1_load.load_tables`) and ``table1`` of our variant."""
     base = Path(results_dir)
-    cpu = None
-    if authors_name is None:
-        authors, cpu = _optional(base / FULL_SIZE), _optional(base / "table1_authors")
-        if authors is None:
-            authors, cpu = cpu, None
-    else:
-        authors = _optional(base / authors_name)
-    ours = _optional(base / "table1", required=("controllable_loss", "stochastic_loss", "action_purity"))
-    default = authors_name is None
-    text = markdown(authors, ours, _optional(base / "table1_norestart"), width_tables(base) if default else [], cpu,
-                    units_status(base) if default else "")
-    md = base / "table1.md"
-    results.atomic_write(md, lambda f: f.write(text.encode()))
+    authors, cpu, ours = load_tables(base, authors_name)
+    if authors is None and ours is None:
+        raise results.ResultsError("Table 1's figures need table1_authors or table1; found neither")
     if authors is not None:
         figure_authors(authors, ours, base, cpu)
     if ours is not None:
         figure(results.load(base / "table1_frames"), results.load(base / "table1_codes", required=("effect",)), base)
-    return md
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="--authors NAME and --compare DIR moved to python -m reports.table1, "
+                                            "which writes table1.md.")
     parser.add_argument("--results", default="results", help="results directory")
-    parser.add_argument("--authors", default=None, metavar="NAME",
-                        help="the authors'-protocol result to lead with (default: table1_authors_faithful once all "
-                             "its units exist, else the cpu profile's table1_authors)")
-    parser.add_argument("--compare", metavar="DIR",
-                        help="print how far DIR/table1 (the same seeds, another realisation) moves each mean and "
-                             "ordering of the published table, instead of writing the report")
     args = parser.parse_args()
-    if args.compare:
-        published = results.load(Path(args.results) / "table1", required=("controllable_loss",))
-        print(compare(published, results.load(Path(args.compare) / "table1", required=("controllable_loss",)),
-                      args.compare))
-    else:
-        try:
-            print(main(args.results, args.authors))
-        except results.ResultsError as e:
-            print(f"error: {e}", file=sys.stderr)
-            raise SystemExit(2)
+    try:
+        main(args.results)
+    except results.ResultsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2)

@@ -196,7 +196,8 @@ def test_settings_are_validated_once_with_a_clear_error():
 def test_smoke_run_writes_the_table_and_the_report(tmp_path):
     from experiments import table1
     from experiments.runner import run_experiment
-    from figures import table1 as report
+    from figures import table1 as draw
+    from reports import table1 as report
 
     def run():
         return run_experiment(table1.EXPERIMENT, seeds=2, steps=300, out=tmp_path)
@@ -236,6 +237,7 @@ def test_smoke_run_writes_the_table_and_the_report(tmp_path):
     text = md.read_text()
     assert "| Low noise (default) |" in text and "Of 9 orderings:" in text and "cond. var" in text
     assert "Without dead-code restarts" not in text
+    draw.main(str(tmp_path))
     assert (tmp_path / "figures/table1.png").stat().st_size > 0 and (tmp_path / "figures/table1.pdf").exists()
 
     # The no-restart variant is stored under its own names, and the report shows it beside the default.

@@ -4,9 +4,10 @@ import numpy as np
 
 from experiments.table1 import AUTHORS, AUTHORS_ROWS
 from experiments.table1_units import unit_path
-from figures import table1 as report
+from figures import table1 as draw
 from lamsim.gridworld.authors_settings import profile
 from lamsim.runtime.results import save
+from reports import table1 as report
 
 
 def _table(out, name, profile_name, shift):
@@ -47,4 +48,5 @@ def test_the_full_size_leads_once_it_exists(tmp_path):
     # The lead table's cells are the full size's: low noise's controllable mean is 0.667 + 0.2.
     low = [line for line in text.splitlines() if line.startswith("| Low noise (default) |")][0].split(" | ")
     assert abs(float(low[1].split(" ± ")[0]) - (0.5 + 1 / 6 + 0.2)) < 0.02
+    draw.main(str(tmp_path))
     assert (tmp_path / "figures/table1_authors.png").stat().st_size > 0
