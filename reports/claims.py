@@ -1,4 +1,4 @@
-"""``python -m experiments.claims [--results DIR] [--quick | --check-only]``: every claim of the paper, measured.
+"""``python -m reports.claims [--results DIR] [--quick | --check-only]``: every claim of the paper, measured.
 
 Each claim C1-C8 (docs/method.md lists them with the paper's sections) is a
 small named check: the paper's statement, the quantities measured on the
@@ -181,7 +181,7 @@ def report(claims: list, found: dict, out: Path, quick: bool, check_only: bool =
 
 
 def main(argv: Optional[list] = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m experiments.claims", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m reports.claims", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", default=None,
                    help="results folder (default results/; with --quick a fresh temporary folder)")
