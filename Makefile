@@ -1,5 +1,6 @@
 # Every target creates .venv from pyproject.toml when it is missing (or older than pyproject.toml).
-# experiments/ and figures/ run from this folder (python -m experiments, python -m figures.NAME).
+# experiments/, figures/ and reports/ run from this folder (python -m experiments, python -m figures.NAME,
+# python -m reports.claims).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -46,10 +47,10 @@ draw: $(STAMP)
 	$(PY) -m experiments.agreement --results $(RESULTS) || true
 
 check: $(STAMP)
-	$(PY) -m experiments.claims --results $(RESULTS)
+	$(PY) -m reports.claims --results $(RESULTS)
 
 check-quick: $(STAMP)
-	$(PY) -m experiments.claims --quick
+	$(PY) -m reports.claims --quick
 
 clean-venv:
 	rm -rf $(VENV)

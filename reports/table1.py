@@ -223,7 +223,7 @@ def authors_section(table: results.Results) -> list:
     return lines + [""]
 
 
-#: The claim each column's orderings decide (experiments/claims.py): C8 reads the authors' size once
+#: The claim each column's orderings decide (reports/claims.py): C8 reads the authors' size once
 #: all its units exist, else the cpu profile.
 CLAIM_OF = {"authors' size": "C8", "cpu profile": "C8 (cpu profile)", "our variant": "C8 (ours)"}
 #: What the report calls a table of the authors' protocol at a profile's own sizes.

@@ -5,10 +5,11 @@ import re
 import numpy as np
 import pytest
 
-from experiments import authors, claims, runner
+from experiments import authors, runner
 from lamsim import save
 from experiments.profile_check import EXPERIMENT as PROFILE_CHECK
 from lamsim.runtime.results import Results
+from reports import claims
 
 JITTER = np.array([-1e-4, 0.0, 1e-4])  # three seeds around the value; the mean is the value itself
 

@@ -4,9 +4,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from experiments import claims, fig4_middle
+from experiments import fig4_middle
 from experiments.runner import run_experiment
 from lamsim import load
+from reports import claims
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPLICATION = ("experiments", "figures")
+APPLICATION = ("experiments", "figures", "reports")
 
 
 def _imported_modules(path: Path) -> set:
@@ -18,6 +18,70 @@ def _imported_modules(path: Path) -> set:
     return names
 
 
+def _modules(root: Path, packages) -> dict:
+    """Dotted module name -> path, for every .py file of ``packages`` under ``root``."""
+    found = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def _module_level_imports(path: Path, name: str) -> set:
+    """The modules importing ``name`` (at ``path``) imports: statements run at import time (the
+    module's body, its class bodies, if/try blocks), not those inside functions. ``from X import y``
+    names X and X.y (y may be a submodule); relative imports are resolved against ``name``."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    names, todo = set(), list(ast.parse(path.read_text(), filename=str(path)).body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else [])) \
+                if node.level else node.module
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+        todo.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _import_graph(root: Path, packages) -> dict:
+    """Module -> the modules of ``packages`` it imports at module level."""
+    modules = _modules(root, packages)
+    return {name: sorted(m for m in _module_level_imports(path, name) if m in modules and m != name)
+            for name, path in modules.items()}
+
+
+def _cycle(graph: dict):
+    """A cycle of ``graph`` as a list of modules (first == last), or None if it is acyclic."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for succ in graph.get(node, ()):
+            if state.get(succ) == "open":
+                return stack[stack.index(succ):] + [succ]
+            if succ not in state:
+                found = visit(succ)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
 def test_the_library_never_imports_the_application():
     offenders = {str(p.relative_to(ROOT)): sorted(m for m in _imported_modules(p) if m.split(".")[0] in APPLICATION)
                  for p in sorted((ROOT / "lamsim").rglob("*.py"))}
@@ -26,8 +90,45 @@ def test_the_library_never_imports_the_application():
 
 def test_the_check_sees_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    from experiments.claims import CLAIMS\n    import figures.fig3\n")
-    assert _imported_modules(bad) == {"experiments.claims", "figures.fig3"}
+    bad.write_text("def f():\n    from reports.claims import CLAIMS\n    import figures.fig3\n")
+    assert _imported_modules(bad) == {"reports.claims", "figures.fig3"}
+
+
+def test_no_import_cycle_among_the_application_modules():
+    """experiments/, reports/ and figures/ import one another at module level without a cycle
+    (reports.claims -> experiments.profile_check -> reports.checks, never back)."""
+    graph = _import_graph(ROOT, APPLICATION)
+    assert "reports.checks" in graph["reports.claims"] and "reports.profile" in graph["reports.claims"]
+    assert "experiments.runner" in graph["experiments.profile_check"]  # the graph is not vacuous
+    assert _cycle(graph) is None, " -> ".join(_cycle(graph))
+
+
+def test_the_cycle_check_sees_a_cycle(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg import b\n")
+    (package / "b.py").write_text("class B:\n    from . import c\n")  # a class body runs at import time
+    (package / "c.py").write_text("import pkg.a\n")
+    (package / "d.py").write_text("def f():\n    import pkg.a\n")  # inside a function: not at import time
+    (package / "e.py").write_text("import pkg.d\n")
+    graph = _import_graph(tmp_path, ("pkg",))
+    assert graph["pkg.d"] == [] and graph["pkg.e"] == ["pkg.d"]
+    assert _cycle(graph) == ["pkg.a", "pkg.b", "pkg.c", "pkg.a"]
+    (package / "c.py").write_text("def g():\n    import pkg.a\n")
+    assert _cycle(_import_graph(tmp_path, ("pkg",))) is None
+
+
+def test_reports_imports_no_matplotlib():
+    """The judging layer writes Markdown: no reports/ module imports matplotlib or figures/, at any
+    level, and importing all of them loads no matplotlib."""
+    reports = _modules(ROOT, ("reports",))
+    offenders = {name: sorted(m for m in _imported_modules(path) if m.split(".")[0] in ("matplotlib", "figures"))
+                 for name, path in reports.items()}
+    assert {k: v for k, v in offenders.items() if v} == {}
+    code = f"import sys\nimport {', '.join(sorted(reports))}\nprint('matplotlib' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0 and loaded.stdout.strip() == "False", loaded.stderr
 
 
 def test_experiments_is_not_an_installed_package(tmp_path):
