@@ -45,6 +45,7 @@ draw: $(STAMP)
 	$(PY) -m figures.idm --results $(RESULTS)
 	$(PY) -m figures.labels --results $(RESULTS)
 	$(PY) -m experiments.agreement --results $(RESULTS) || true
+	$(PY) -m reports.readme --results $(RESULTS)
 
 check: $(STAMP)
 	$(PY) -m reports.claims --results $(RESULTS)
