@@ -9,8 +9,8 @@ cancels (paper Sec. 4.1). The surrogate latent is read beside it (the same train
 chi grid and step counts, no noise and other agents at sigma_exo 0.5, d_z 4 and 8, interventional
 probes.
 """
-from experiments.fig4_left import CHI, NOISE
-from experiments.runner import STEPS, Panel
+from experiments.fig4_left import CHI, NOISE, STEPS
+from experiments.runner import Panel
 from lamsim.linear.settings import Setting
 from lamsim.linear.sweep import Axis
 
@@ -20,7 +20,7 @@ LATENT = Axis.of("latent", ["true", "surrogate"])
 EXPERIMENT = Panel(
     name="idm", claim="beyond the paper: the difference IDM's latent holds the action at every chi < 1, "
                       "the full IDM's true latent also holds o",
-    base=Setting(d_a=8, d_b=8), step_table=STEPS["fig4_left"],
+    base=Setting(d_a=8, d_b=8), step_table=STEPS,
     axes=(IDM, Axis.of("chi", CHI), Axis.of("d_z", [4, 8]), NOISE, LATENT),
     quick_axes=(IDM, Axis.of("chi", [0.0, 0.5, 0.9, 1.0]), Axis.of("d_z", [8]), NOISE, LATENT),
 )

@@ -4,7 +4,8 @@ trained run beside the numerical optimum of its expected loss (``optimum_llo``,
 lamsim/linear/optimum.py): the PCA theory is NaN with labels, so only the optimum tells a run that
 has not converged from one that has.
 """
-from experiments.runner import STEPS, Panel
+from experiments import fig4_right
+from experiments.runner import Panel
 from lamsim.linear.settings import Setting
 from lamsim.linear.sweep import Axis
 
@@ -14,7 +15,7 @@ EXPERIMENT = Panel(
     name="labels", claim="beyond the paper: the label rate at which the optimum's latent moves from the noise "
                          "to the action, and how far training is from it",
     base=Setting(d_a=8, d_b=8, d_z=8, noise="exo", sigma=2.0, kappa=0.1, latent="true"),
-    step_table=STEPS["fig4_right"],
+    step_table=fig4_right.STEPS,
     axes=(Axis.of("label_rate", RATES),), quick_axes=(Axis.of("label_rate", [0.0, 0.001, 0.01, 0.1]),),
     optimum=True,
 )

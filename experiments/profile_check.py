@@ -8,7 +8,7 @@ from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
-from experiments.runner import STEPS, Job
+from experiments.runner import Job
 from lamsim.linear.settings import Setting
 from lamsim.runtime.results import Results
 from lamsim.linear.sweep import Axis, Sweep, run_sweep
@@ -82,8 +82,10 @@ class ProfileCheck:
 
     def job(self, seeds: Optional[int] = None, **_) -> Job:
         seeds = self.default_seeds if seeds is None else seeds
-        cases = [{"name": c.name, "fields": c.fields, "steps": {p: STEPS[c.panel][p] for p in PROFILES}}
-                 for c in PROFILE_CASES]
+        from experiments import experiment
+
+        cases = [{"name": c.name, "fields": c.fields,
+                  "steps": {p: experiment(c.panel).step_table[p] for p in PROFILES}} for c in PROFILE_CASES]
         config = {"cases": cases, "seeds": seeds, "base": PROFILE_BASE.to_dict()}
 
         def execute(stream):

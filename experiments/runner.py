@@ -27,21 +27,6 @@ from lamsim.linear.settings import Setting
 from lamsim.runtime import results
 from lamsim.linear.sweep import Axis, Sweep, describe_plan, plan_sweep, run_sweep
 
-#: Adam steps of every linear panel at every profile: the one table.
-#: ``faithful`` follows the paper's released scripts (10,000 steps for Figure 3,
-#: 40,000 for Figure 4, at 1e-3); ``fast`` and ``exact`` were measured to reach
-#: the same verdicts (docs/method.md, Sec. 9.2, has the measurements).
-STEPS = {
-    "fig3_left": {"exact": 400, "fast": 4000, "faithful": 10000},
-    "fig3_middle": {"exact": 400, "fast": 4000, "faithful": 10000},
-    "fig3_right": {"exact": 1500, "fast": 6000, "faithful": 10000},
-    "fig4_left": {"exact": 2000, "fast": 4000, "faithful": 40000},
-    "fig4_middle": {"exact": 1500, "fast": 4000, "faithful": 40000},
-    "fig4_right": {"exact": 1000, "fast": 8000, "faithful": 40000},
-    # The paper's stated optimiser and step count (Adam 1e-3, 4,000 steps): training curves.
-    "dynamics_chi": {"faithful": 4000},
-    "dynamics_kappa": {"faithful": 4000},
-}
 DEFAULT_PROFILE = "exact"
 DEFAULT_SEEDS = 3
 
@@ -75,7 +60,7 @@ class Panel:
     fixed fields, ``claim`` the paper's statement the panel illustrates.
     ``curve`` records that many exact evaluations along training;
     ``fixed_profile`` pins the profile whatever the command line asks;
-    ``step_table`` (profile -> steps) replaces the panel's row of :data:`STEPS`;
+    ``step_table`` (profile -> Adam steps) is the panel's own, declared in its module;
     ``optimum`` also stores the numerical optimum of each setting (``Sweep.optimum``).
     """
 
@@ -85,16 +70,17 @@ class Panel:
     axes: tuple
     quick_axes: tuple
     default_seeds: int = DEFAULT_SEEDS
+    step_table: dict = dataclasses.field(default_factory=dict)
     curve: int = 0
     fixed_profile: Optional[str] = None
-    step_table: Optional[dict] = None
     optimum: bool = False
 
     def steps(self, profile: str) -> int:
-        table = STEPS[self.name] if self.step_table is None else self.step_table
-        if profile not in table:
-            raise ValueError(f"profile={profile!r} is invalid: must be one of {', '.join(table)}")
-        return table[profile]
+        if not self.step_table:
+            raise ValueError(f"panel {self.name!r} declares no step_table (profile -> steps)")
+        if profile not in self.step_table:
+            raise ValueError(f"profile={profile!r} is invalid: must be one of {', '.join(self.step_table)}")
+        return self.step_table[profile]
 
     def sweep(self, profile: str = DEFAULT_PROFILE, seeds: int = DEFAULT_SEEDS, quick: bool = False,
               steps: Optional[int] = None) -> Sweep:

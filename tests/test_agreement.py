@@ -12,7 +12,8 @@ shows equivalent.
 """
 import pytest
 
-from experiments.runner import DEFAULT_PROFILE, STEPS
+from experiments import experiment
+from experiments.runner import DEFAULT_PROFILE
 from lamsim import Setting, Sweep, run_sweep
 
 TOLERANCE = 0.02
@@ -35,6 +36,6 @@ ROWS = [
 @pytest.mark.slow
 @pytest.mark.parametrize("what, setting, panel, profile, released", ROWS, ids=[r[0] for r in ROWS])
 def test_lamsim_agrees_with_the_released_scripts(what, setting, panel, profile, released):
-    setting = setting.replace(profile=profile, steps=STEPS[panel][profile])
+    setting = setting.replace(profile=profile, steps=experiment(panel).step_table[profile])
     llo = run_sweep(Sweep("agreement", setting, seeds=2)).arrays["llo"].mean()
     assert abs(llo - released) <= TOLERANCE, (what, llo, released)

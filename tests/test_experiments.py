@@ -120,12 +120,12 @@ def test_atomic_write_gives_the_mode_open_would(tmp_path):
 def test_dry_run_plans_without_training(capsys):
     import json
 
-    from experiments.runner import STEPS
+    from experiments.fig3_left import STEPS
 
     assert main(["fig3_left", "--dry-run", "--profile", "faithful", "--seeds", "5", "--backend", "gpu",
                  "--devices", "1", "--device-memory", "80", "--throughput", "1e5"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    steps = STEPS["fig3_left"]["faithful"]
+    steps = STEPS["faithful"]
     panel = plan["experiments"]["fig3_left"]
     assert panel["trained_settings"] == 8 * 16 and panel["compiled_programs"] == 1 and panel["chunks"] == 1
     assert plan["config_steps"] == 8 * 16 * 5 * steps
