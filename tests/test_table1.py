@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from lamsim.gridworld import layers
 from lamsim.gridworld import networks as nw
 from lamsim.gridworld import settings as gs
 from lamsim.gridworld import train as gt
@@ -151,7 +152,7 @@ def test_dead_codes_restart_to_encoder_outputs_except_with_labels_or_when_off():
     config = gs.Config(latent_dim=2)
     params = {"params": {"vq": {"codebook": jnp.zeros((5, 2))}}}
     z_e = jnp.arange(16.0).reshape(8, 2) + 100
-    vq = nw.VQOutput(z_e, z_e, jnp.zeros(8, jnp.int32), z_e)
+    vq = layers.VQOutput(z_e, z_e, jnp.zeros(8, jnp.int32), z_e)
     usage = jnp.asarray([0.9, 0.2, 0.2, 0.2, 0.05])
     pick = jnp.asarray([7, 6, 5, 4, 3])
     new, new_usage = gt.restart_dead_codes(pick, params, usage, vq, config, jnp.float32(0))
@@ -248,7 +249,7 @@ def test_smoke_run_writes_the_table_and_the_report(tmp_path):
 
 
 def test_wrapping_convolutions_commute_with_column_shifts_and_zero_padded_ones_see_the_edges():
-    from lamsim.gridworld.networks import Conv3x3
+    from lamsim.gridworld.layers import Conv3x3
     from lamsim.gridworld.settings import Config
 
     rng = np.random.default_rng(0)
@@ -298,7 +299,7 @@ def test_conv3x3_matches_xla_convolution_and_a_flipped_kernel_does_not(shape, wr
     rng = np.random.default_rng(0)  # numpy draws: jax.random would compile anew for every shape
     x = jnp.asarray(rng.normal(size=(3, h, w, c)), jnp.float32)
     kernel = jnp.asarray(rng.normal(size=(3, 3, c, f)), jnp.float32)
-    conv = nw.Conv3x3(f, wrap)
+    conv = layers.Conv3x3(f, wrap)
     params = {"params": {"kernel": kernel, "bias": jnp.arange(f, dtype=jnp.float32)}}
     assert jax.tree.map(jnp.shape, params) == jax.tree.map(jnp.shape, jax.eval_shape(conv.init, jax.random.key(1), x))
     got = jax.jit(conv.apply)(params, x)

@@ -54,7 +54,7 @@ import optax
 from lamsim.gridworld import authors_world as world
 from lamsim.gridworld.authors_networks import AuthorsLAM
 from lamsim.gridworld.authors_settings import AUGMENTATIONS, AuthorsConfig, AuthorsKnobs, AuthorsSetting, knobs_of
-from lamsim.gridworld.networks import VQOutput
+from lamsim.gridworld.layers import VQOutput
 from lamsim.runtime import devices
 from lamsim.runtime.progress import Progress, segment_length
 
