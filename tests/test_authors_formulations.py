@@ -7,9 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lamsim.gridworld import authors_settings as asg
-from lamsim.gridworld import authors_train as at
-from lamsim.gridworld.authors_networks import AuthorsLAM, WeightedBatchNorm
+from lamsim.gridworld.authors import settings as asg
+from lamsim.gridworld.authors import train as at
+from lamsim.gridworld.authors.networks import AuthorsLAM, WeightedBatchNorm
 from lamsim.gridworld.layers import Conv3x3
 
 # 95 training trajectories in batches of 40: the third batch of an epoch is padded (15 real rows).

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from lamsim.gridworld import layers
-from lamsim.gridworld import networks as nw
-from lamsim.gridworld import settings as gs
-from lamsim.gridworld import train as gt
-from lamsim.gridworld import world as gw
+from lamsim.gridworld.ours import networks as nw
+from lamsim.gridworld.ours import settings as gs
+from lamsim.gridworld.ours import train as gt
+from lamsim.gridworld.ours import world as gw
 from lamsim.runtime import results
 
 STAY, UP, DOWN, LEFT, RIGHT = range(5)
@@ -250,7 +250,7 @@ def test_smoke_run_writes_the_table_and_the_report(tmp_path):
 
 def test_wrapping_convolutions_commute_with_column_shifts_and_zero_padded_ones_see_the_edges():
     from lamsim.gridworld.layers import Conv3x3
-    from lamsim.gridworld.settings import Config
+    from lamsim.gridworld.ours.settings import Config
 
     rng = np.random.default_rng(0)
     frames = jnp.asarray(rng.normal(size=(3, 4, 4, 2)), jnp.float32)
@@ -315,7 +315,7 @@ def test_conv3x3_matches_xla_convolution_and_a_flipped_kernel_does_not(shape, wr
 
 
 def test_conditional_normaliser_scores_the_conditional_mean_1_and_the_snake_2():
-    from lamsim.gridworld.evaluate import normalised_losses
+    from lamsim.gridworld.ours.evaluate import normalised_losses
 
     @jax.jit
     def scores(intensity):

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from lamsim.gridworld.layers import Conv3x3, VectorQuantiser, VQOutput
-from lamsim.gridworld.settings import Config
+from lamsim.gridworld.ours.settings import Config
 
 
 class IDM(nn.Module):

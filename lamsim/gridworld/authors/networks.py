@@ -34,7 +34,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from lamsim.gridworld.authors_settings import AuthorsConfig
+from lamsim.gridworld.authors.settings import AuthorsConfig
 from lamsim.gridworld.layers import Conv3x3, VectorQuantiser, VQOutput
 from lamsim.gridworld.grid import SIZE
 
@@ -205,7 +205,7 @@ class AuthorsLAM(nn.Module):
     def per_frame(self, frames, idm_o_id, idm_o_next_id, fdm_o, labelled=None, action=None, train: bool = True,
                   mask=None):
         """:meth:`__call__` with idm_o = frames[idm_o_id] and idm_o_next = frames[idm_o_next_id]:
-        frames [K, 4, 4] (every distinct frame, :func:`~lamsim.gridworld.authors_world.frame_table`),
+        frames [K, 4, 4] (every distinct frame, :func:`~lamsim.gridworld.authors.world.frame_table`),
         ids [B] int in [0, K). The encoder runs on the K frames twice, BatchNorm weighting each by
         its count among the (masked) samples' o, then o'."""
         weight = jnp.ones(idm_o_id.shape, jnp.float32) if mask is None else mask.astype(jnp.float32)

@@ -238,7 +238,7 @@ def action_blind_error(frames: int = FRAMES, start: tuple = START, correlation: 
     the 12 pixels. This is the number the
     authors' controllable loss is divided by (they use 0.060). Uniform policy with walls from
     (1, 2), 200 frames: 0.056781; the stationary (uniform) occupancy gives 17/300 = 0.056667;
-    without walls (the torus of :mod:`lamsim.gridworld.world`) 0.8 / 12 = 0.066667.
+    without walls (the torus of :mod:`lamsim.gridworld.ours.world`) 0.8 / 12 = 0.066667.
     """
     matrix = transition_matrix(correlation)
     per_cell = 1.0 - np.sum(matrix ** 2, axis=1)
