@@ -4,12 +4,12 @@ Three declarations; each trains every (row, seed) run in one compiled, vmapped `
 
 - :data:`AUTHORS` (the default; claim C8 rests on it): Table 1 as the authors ran it (their
   world with walls and 200-frame trajectories, their CNN + BatchNorm + MLP + VQ model and conv FDM,
-  their losses, augmentation, labels and metric window; :mod:`lamsim.gridworld.authors_train`),
-  stored as ``table1_authors`` (the metrics of :mod:`lamsim.gridworld.authors_evaluate`; dims
+  their losses, augmentation, labels and metric window; :mod:`lamsim.gridworld.authors.train`),
+  stored as ``table1_authors`` (the metrics of :mod:`lamsim.gridworld.authors.evaluate`; dims
   setting, seed); other sizes under their own names (:func:`authors_name`), so that
   ``--profile faithful`` writes ``table1_authors_faithful``. Its profile is ``cpu`` (the authors' schedule at reduced width, chosen from the
   width sweep of :mod:`experiments.table1_widths`) or ``faithful`` (the authors' sizes); the sizes of
-  its :class:`~lamsim.gridworld.authors_settings.AuthorsConfig` can be set, and ``--plan`` prints
+  its :class:`~lamsim.gridworld.authors.settings.AuthorsConfig` can be set, and ``--plan`` prints
   the dry-run plan (FLOPs, memory, time) instead of training.
 - :data:`EXPERIMENT` (``--variant ours``): our own world (a torus, i.i.d. pairs) and model,
   shown beside the authors' as a robustness row. Writes ``table1`` (controllable_loss,
@@ -37,10 +37,11 @@ import numpy as np
 
 from experiments.runner import Job
 from lamsim.errors import positive
-from lamsim.gridworld import authors_world, world
-from lamsim.gridworld.authors_settings import AuthorsConfig, AuthorsSetting
-from lamsim.gridworld.authors_settings import profile as authors_profile
-from lamsim.gridworld.settings import Config, GridSetting
+from lamsim.gridworld.authors import world as authors_world
+from lamsim.gridworld.authors.settings import AuthorsConfig, AuthorsSetting
+from lamsim.gridworld.authors.settings import profile as authors_profile
+from lamsim.gridworld.ours import world
+from lamsim.gridworld.ours.settings import Config, GridSetting
 from lamsim.runtime.results import Results
 
 _LOW = world.NOISE_INTENSITY["low"]
@@ -149,8 +150,8 @@ class Table:
     def _execute(self, model: Config, seeds: int, stream) -> dict:
         import jax
 
-        from lamsim.gridworld.evaluate import score_runs
-        from lamsim.gridworld.train import train_runs
+        from lamsim.gridworld.ours.evaluate import score_runs
+        from lamsim.gridworld.ours.train import train_runs
 
         state, knobs, terms = train_runs(model, list(self.rows.values()), list(range(seeds)), self.name, stream)
         metrics, effects = score_runs(state.params, knobs, model, jax.random.key(EVAL_SEED), probe_frame())
@@ -202,7 +203,7 @@ AUTHORS_DEFAULT_SEEDS = 5
 class AuthorsTable:
     """Table 1 under the authors' protocol, as a declaration: its rows, the profile and the model
     configuration built from it, the default seed count. Writes one result, ``name``
-    (the metrics of :mod:`lamsim.gridworld.authors_evaluate`; dims setting, seed)."""
+    (the metrics of :mod:`lamsim.gridworld.authors.evaluate`; dims setting, seed)."""
 
     name: str
     claim: str
@@ -224,14 +225,14 @@ class AuthorsTable:
     def plan(self, seeds: Optional[int] = None, backend: Optional[str] = "gpu",
              device_memory_gib: Optional[float] = None, tflops: Optional[float] = None,
              memory_limit: Optional[float] = None, n_devices: Optional[int] = None, **_) -> dict:
-        """The dry-run plan of every run in one program (:func:`lamsim.gridworld.authors_plan.plan`);
+        """The dry-run plan of every run in one program (:func:`lamsim.gridworld.authors.plan.plan`);
         ``backend`` None: this host's; ``device_memory_gib`` (GiB of the one device the program
         runs on) or, from ``python -m experiments --dry-run``, ``memory_limit`` (bytes over
         ``n_devices``). Also the keys every plan of ``python -m experiments --dry-run`` has
         (config_steps: runs x updates; one compiled program, one chunk)."""
         import jax
 
-        from lamsim.gridworld.authors_plan import plan
+        from lamsim.gridworld.authors.plan import plan
 
         seeds = self.default_seeds if seeds is None else seeds
         backend = jax.default_backend() if backend is None else backend
@@ -258,7 +259,7 @@ class AuthorsTable:
         return Job(config, self.outputs, lambda stream: self._execute(seeds, stream))
 
     def _execute(self, seeds: int, stream) -> dict:
-        from lamsim.gridworld.authors_train import train_runs
+        from lamsim.gridworld.authors.train import train_runs
         from lamsim.runtime.devices import to_host
 
         state, knobs = train_runs(self.model, list(self.rows.values()), list(range(seeds)), self.name, stream)
@@ -266,11 +267,11 @@ class AuthorsTable:
 
     def assemble(self, seeds: int, window, knobs, resets) -> Results:
         """The table (dims setting, seed) from the runs' host arrays in setting-major order
-        (R = rows x seeds): ``window`` a :class:`~lamsim.gridworld.authors_train.Window` of [R] sums
+        (R = rows x seeds): ``window`` a :class:`~lamsim.gridworld.authors.train.Window` of [R] sums
         ([R, codes, actions] counts), ``knobs`` their AuthorsKnobs [R], ``resets`` [R, codes].
         Both the one vmapped program and the units of :mod:`experiments.table1_units` build it here."""
-        from lamsim.gridworld.authors_evaluate import METRICS as AUTHORS_METRICS
-        from lamsim.gridworld.authors_evaluate import window_metrics
+        from lamsim.gridworld.authors.evaluate import METRICS as AUTHORS_METRICS
+        from lamsim.gridworld.authors.evaluate import window_metrics
 
         metrics = window_metrics(window, knobs, self.model)
         shape = (len(self.rows), seeds)

@@ -4,7 +4,7 @@ The published ``table1_authors`` (the cpu profile) trains every run in one vmapp
 (:meth:`experiments.table1.AuthorsTable._execute`). Any other size (``table1_authors_faithful``,
 ``table1_authors_custom``, ``table1_authors_w{W}``) takes minutes to hours per run on a CPU, so
 it is trained here as units: each (row, seed) is one call of
-:func:`lamsim.gridworld.authors_train.train_runs` (``settings=[row], seeds=[seed]``; a run depends
+:func:`lamsim.gridworld.authors.train.train_runs` (``settings=[row], seeds=[seed]``; a run depends
 only on (config, setting, seed)), written atomically as soon as it ends to
 ``OUT/<table name>_units/<row>.seed<k>.json``: the sums of its metrics window (controllable,
 stochastic, controllable_train, stochastic_train, updates: scalars; counts: [codes, actions]),
@@ -37,7 +37,7 @@ from lamsim.runtime import results
 
 #: What a unit file says it is.
 UNIT_KIND = "table1_authors unit"
-#: The sums of :class:`lamsim.gridworld.authors_train.Window`, in its order.
+#: The sums of :class:`lamsim.gridworld.authors.train.Window`, in its order.
 WINDOW_FIELDS = ("controllable", "stochastic", "controllable_train", "stochastic_train", "counts", "updates")
 _REQUIRED = ("kind", "row", "seed", "setting", "model", "window", "dead_code_resets", "update_formulation", "wall_s")
 #: The command-line options of a table trained in units: (flag, attribute).
@@ -102,7 +102,7 @@ def unit_status(out, table: AuthorsTable, seeds: int) -> tuple:
 def train_unit(table: AuthorsTable, row: str, seed: int, name: str, stream=None) -> dict:
     """Train the run (``row``, ``seed``) of ``table`` alone (progress named ``name``); returns
     its unit (JSON-able; see the module docstring)."""
-    from lamsim.gridworld import authors_train
+    from lamsim.gridworld.authors import train as authors_train
     from lamsim.runtime.devices import to_host
 
     t0 = time.perf_counter()
@@ -118,8 +118,8 @@ def train_unit(table: AuthorsTable, row: str, seed: int, name: str, stream=None)
 def assemble(out, table: AuthorsTable, seeds: int) -> tuple:
     """(table Results, summed wall seconds of its units) from every unit of ``table`` in ``out``
     (all must be there: :func:`unit_status`), built as the vmapped path builds it."""
-    from lamsim.gridworld.authors_settings import knobs_of
-    from lamsim.gridworld.authors_train import Window
+    from lamsim.gridworld.authors.settings import knobs_of
+    from lamsim.gridworld.authors.train import Window
 
     units = [read_unit(unit_path(out, table, row, seed)) for row in table.rows for seed in range(seeds)]
     window = Window(*(np.asarray([u["window"][f] for u in units], np.float32) for f in WINDOW_FIELDS))
@@ -184,7 +184,7 @@ def run_units(table: AuthorsTable, seeds: Optional[int] = None, rows=None, only_
     if not force and reusable(out, job.outputs, job.config):
         print(f"{tag} up to date in {out} (use --force to recompute)", file=stream)
         return main
-    from lamsim.gridworld.authors_train import UPDATE_FORMULATION
+    from lamsim.gridworld.authors.train import UPDATE_FORMULATION
 
     todo, asked = [], {(row, seed) for row in rows for seed in only}
     # Every unit is read before any trains (a corrupt file stops the run at once); seed-major, so

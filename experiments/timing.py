@@ -112,9 +112,9 @@ def time_table1_step(seeds: int = 20, steps: int = 200) -> dict:
     import optax
 
     from experiments.table1 import ROWS
-    from lamsim.gridworld import train
-    from lamsim.gridworld.networks import LAM
-    from lamsim.gridworld.settings import Config
+    from lamsim.gridworld.ours import train
+    from lamsim.gridworld.ours.networks import LAM
+    from lamsim.gridworld.ours.settings import Config
 
     config = Config()
     run_seeds, knobs, state, segment = train.prepare_runs(config, list(ROWS.values()), list(range(seeds)))
@@ -170,17 +170,17 @@ def time_table1_step(seeds: int = 20, steps: int = 200) -> dict:
 
 def time_authors_step(config, seeds: int = 5, steps: int = 20, formulation: Optional[str] = None) -> dict:
     """Milliseconds per update of Table 1's runs under the authors' protocol (the 7 rows x ``seeds``
-    runs at ``config``, an :class:`~lamsim.gridworld.authors_settings.AuthorsConfig`): whole, and
+    runs at ``config``, an :class:`~lamsim.gridworld.authors.settings.AuthorsConfig`): whole, and
     each part on its own; GFLOP per update, the rate reached and its share of numpy's sgemm rate.
-    ``formulation``: the update's (:data:`~lamsim.gridworld.authors_networks.FORMULATIONS`;
+    ``formulation``: the update's (:data:`~lamsim.gridworld.authors.networks.FORMULATIONS`;
     default the trainer's, ``UPDATE_FORMULATION``)."""
     import jax
     import jax.numpy as jnp
     import optax
 
     from experiments.table1 import AUTHORS_ROWS
-    from lamsim.gridworld import authors_train as at
-    from lamsim.gridworld.authors_networks import FORMULATIONS, AuthorsLAM
+    from lamsim.gridworld.authors import train as at
+    from lamsim.gridworld.authors.networks import FORMULATIONS, AuthorsLAM
 
     seeds = integer("seeds", seeds, 1, SEED_LIMIT)
     steps = integer("steps", steps, 1, STEP_LIMIT - 1)
@@ -316,7 +316,7 @@ def main(argv=None) -> int:
             fail(field, value, "needs --table1 --protocol authors (the authors' protocol's sizes)")
         if args.table1 and protocol == "authors":
             from experiments.table1 import AUTHORS, AUTHORS_DEFAULT_SEEDS
-            from lamsim.gridworld.authors_settings import profile as authors_profile
+            from lamsim.gridworld.authors.settings import profile as authors_profile
 
             seeds = integer("seeds", AUTHORS_DEFAULT_SEEDS if args.seeds is None else args.seeds, 1, SEED_LIMIT,
                             SEEDS_ALLOWED)

@@ -177,7 +177,7 @@ FRESH_ORDERINGS = tuple((m, lo.replace("augmentation", "augmentation_fresh"), hi
 
 
 def _describe_authors(table: results.Results) -> str:
-    from lamsim.gridworld.authors_settings import AuthorsConfig
+    from lamsim.gridworld.authors.settings import AuthorsConfig
 
     cfg, model = table.meta["config"], table.meta["config"]["model"]
     config = AuthorsConfig(**model)
@@ -233,7 +233,7 @@ PROFILE_TITLES = {"faithful": "authors' size", "cpu": "cpu profile"}
 def table_title(table) -> str:
     """The report's name for a table of the authors' protocol: its profile's (:data:`PROFILE_TITLES`)
     at that profile's sizes, else its widths."""
-    from lamsim.gridworld.authors_settings import profile
+    from lamsim.gridworld.authors.settings import profile
 
     model = table.meta["config"]["model"]
     for name, title in PROFILE_TITLES.items():

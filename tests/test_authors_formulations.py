@@ -7,10 +7,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lamsim.gridworld import authors_settings as asg
-from lamsim.gridworld import authors_train as at
-from lamsim.gridworld.authors_networks import AuthorsLAM, WeightedBatchNorm
-from lamsim.gridworld.networks import Conv3x3
+from lamsim.gridworld.authors import settings as asg
+from lamsim.gridworld.authors import train as at
+from lamsim.gridworld.authors.networks import AuthorsLAM, WeightedBatchNorm
+from lamsim.gridworld.layers import Conv3x3
 
 # 95 training trajectories in batches of 40: the third batch of an epoch is padded (15 real rows).
 CONFIG = asg.profile("faithful", width=8, mlp_width=16, batch=40, trajectories=100, frames=10)

@@ -17,7 +17,7 @@ import pytest
 import experiments.__main__ as experiments_cli
 import lamsim.__main__ as lamsim_cli
 from lamsim import Axis, InputError, ResultsError, Setting, Sweep, load, run_sweep
-from lamsim.gridworld.settings import Config, GridSetting
+from lamsim.gridworld.ours.settings import Config, GridSetting
 from lamsim.runtime import devices, results
 from lamsim.linear.sweep import plan_sweep
 

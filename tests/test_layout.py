@@ -147,3 +147,51 @@ def test_the_runtime_is_the_bottom_layer():
                                                   if m.startswith(("lamsim.linear", "lamsim.gridworld")))
                  for p in sorted((ROOT / "lamsim" / "runtime").rglob("*.py"))}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def _all_imports(path: Path, name: str) -> set:
+    """Every module ``name`` (at ``path``) imports, at any level (functions included); ``from X
+    import y`` names X and X.y; relative imports are resolved against ``name``."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else [])) \
+                if node.level else node.module
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+PROTOCOLS = ("lamsim.gridworld.authors", "lamsim.gridworld.ours")
+
+
+def test_the_two_table1_protocols_never_import_each_other():
+    """lamsim/gridworld/authors (the published Table 1) and lamsim/gridworld/ours (our variant)
+    share only lamsim.gridworld.grid and lamsim.gridworld.layers: neither imports the other, at any
+    level, and both import the shared modules."""
+    modules = _modules(ROOT, ("lamsim",))
+    seen = {}
+    for protocol in PROTOCOLS:
+        other = next(p for p in PROTOCOLS if p != protocol)
+        inside = {name: path for name, path in modules.items() if name == protocol or name.startswith(protocol + ".")}
+        assert {f"{protocol}.{m}" for m in ("world", "settings", "networks", "train", "evaluate")} <= set(inside)
+        imports = {name: _all_imports(path, name) for name, path in inside.items()}
+        offenders = {name: sorted(m for m in found if m == other or m.startswith(other + "."))
+                     for name, found in imports.items()}
+        assert {k: v for k, v in offenders.items() if v} == {}
+        seen[protocol] = set().union(*imports.values())
+    for protocol in PROTOCOLS:
+        assert {"lamsim.gridworld.grid", "lamsim.gridworld.layers"} <= seen[protocol], protocol
+
+
+def test_the_protocol_check_sees_a_crossing(tmp_path):
+    package = tmp_path / "pkg" / "ours"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from ..authors import world\n")  # relative, in a function
+    (package / "b.py").write_text("from pkg import authors\n")
+    assert "pkg.authors.world" in _all_imports(package / "a.py", "pkg.ours.a")
+    assert "pkg.authors" in _all_imports(package / "b.py", "pkg.ours.b")

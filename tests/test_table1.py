@@ -5,10 +5,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lamsim.gridworld import networks as nw
-from lamsim.gridworld import settings as gs
-from lamsim.gridworld import train as gt
-from lamsim.gridworld import world as gw
+from lamsim.gridworld import layers
+from lamsim.gridworld.ours import networks as nw
+from lamsim.gridworld.ours import settings as gs
+from lamsim.gridworld.ours import train as gt
+from lamsim.gridworld.ours import world as gw
 from lamsim.runtime import results
 
 STAY, UP, DOWN, LEFT, RIGHT = range(5)
@@ -151,7 +152,7 @@ def test_dead_codes_restart_to_encoder_outputs_except_with_labels_or_when_off():
     config = gs.Config(latent_dim=2)
     params = {"params": {"vq": {"codebook": jnp.zeros((5, 2))}}}
     z_e = jnp.arange(16.0).reshape(8, 2) + 100
-    vq = nw.VQOutput(z_e, z_e, jnp.zeros(8, jnp.int32), z_e)
+    vq = layers.VQOutput(z_e, z_e, jnp.zeros(8, jnp.int32), z_e)
     usage = jnp.asarray([0.9, 0.2, 0.2, 0.2, 0.05])
     pick = jnp.asarray([7, 6, 5, 4, 3])
     new, new_usage = gt.restart_dead_codes(pick, params, usage, vq, config, jnp.float32(0))
@@ -248,8 +249,8 @@ def test_smoke_run_writes_the_table_and_the_report(tmp_path):
 
 
 def test_wrapping_convolutions_commute_with_column_shifts_and_zero_padded_ones_see_the_edges():
-    from lamsim.gridworld.networks import Conv3x3
-    from lamsim.gridworld.settings import Config
+    from lamsim.gridworld.layers import Conv3x3
+    from lamsim.gridworld.ours.settings import Config
 
     rng = np.random.default_rng(0)
     frames = jnp.asarray(rng.normal(size=(3, 4, 4, 2)), jnp.float32)
@@ -298,7 +299,7 @@ def test_conv3x3_matches_xla_convolution_and_a_flipped_kernel_does_not(shape, wr
     rng = np.random.default_rng(0)  # numpy draws: jax.random would compile anew for every shape
     x = jnp.asarray(rng.normal(size=(3, h, w, c)), jnp.float32)
     kernel = jnp.asarray(rng.normal(size=(3, 3, c, f)), jnp.float32)
-    conv = nw.Conv3x3(f, wrap)
+    conv = layers.Conv3x3(f, wrap)
     params = {"params": {"kernel": kernel, "bias": jnp.arange(f, dtype=jnp.float32)}}
     assert jax.tree.map(jnp.shape, params) == jax.tree.map(jnp.shape, jax.eval_shape(conv.init, jax.random.key(1), x))
     got = jax.jit(conv.apply)(params, x)
@@ -314,7 +315,7 @@ def test_conv3x3_matches_xla_convolution_and_a_flipped_kernel_does_not(shape, wr
 
 
 def test_conditional_normaliser_scores_the_conditional_mean_1_and_the_snake_2():
-    from lamsim.gridworld.evaluate import normalised_losses
+    from lamsim.gridworld.ours.evaluate import normalised_losses
 
     @jax.jit
     def scores(intensity):

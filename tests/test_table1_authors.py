@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from lamsim.errors import InputError
-from lamsim.gridworld import authors_evaluate as ae
-from lamsim.gridworld import authors_networks as an
-from lamsim.gridworld import authors_settings as asg
-from lamsim.gridworld import authors_plan
-from lamsim.gridworld import authors_train as at
-from lamsim.gridworld import authors_world as aw
+from lamsim.gridworld.authors import evaluate as ae
+from lamsim.gridworld.authors import networks as an
+from lamsim.gridworld.authors import settings as asg
+from lamsim.gridworld.authors import plan as authors_plan
+from lamsim.gridworld.authors import train as at
+from lamsim.gridworld.authors import world as aw
 from lamsim.runtime import results
 
 STAY, UP, DOWN, LEFT, RIGHT = (aw.ACTIONS.index(a) for a in ("stay", "up", "down", "left", "right"))

@@ -5,7 +5,7 @@ import numpy as np
 from experiments.table1 import AUTHORS, AUTHORS_ROWS
 from experiments.table1_units import unit_path
 from figures import table1 as draw
-from lamsim.gridworld.authors_settings import profile
+from lamsim.gridworld.authors.settings import profile
 from lamsim.runtime.results import save
 from reports import table1 as report
 

@@ -9,8 +9,8 @@ import pytest
 from experiments import table1
 from experiments import table1_units as tu
 from lamsim.errors import InputError
-from lamsim.gridworld import authors_settings as asg
-from lamsim.gridworld import authors_train as at
+from lamsim.gridworld.authors import settings as asg
+from lamsim.gridworld.authors import train as at
 from lamsim.runtime import results
 
 TINY = dict(width=4, mlp_width=8, batch=32, epochs=6, trajectories=200, frames=12, metric_epochs=2)

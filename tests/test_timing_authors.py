@@ -4,8 +4,8 @@ import math
 import pytest
 
 from experiments.timing import time_authors_step
-from lamsim.gridworld import authors_settings as asg
-from lamsim.gridworld import authors_plan
+from lamsim.gridworld.authors import settings as asg
+from lamsim.gridworld.authors import plan as authors_plan
 
 
 @pytest.mark.slow

@@ -26,7 +26,7 @@ data keys (common random numbers).
 Randomness per update: one ``jax.random.bits`` draw per run of
 ``TRAIN_WORDS * batch + codes`` words from the run's data key folded with the
 step: words 0-2 of each sample give the transition
-(:func:`~lamsim.gridworld.world.sample_from_words`), word 3 its label draw
+(:func:`~lamsim.gridworld.ours.world.sample_from_words`), word 3 its label draw
 (top 24 bits) and its two augmentation shifts (bits 0 and 1), and the last
 ``codes`` words the batch samples a restarted code may take.
 """
@@ -38,9 +38,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from lamsim.gridworld import world as gridworld
-from lamsim.gridworld.networks import LAM, VQOutput, _with_codebook, codebook_of
-from lamsim.gridworld.settings import Config, GridSetting, Knobs, knobs_of
+from lamsim.gridworld.ours import world as gridworld
+from lamsim.gridworld.ours.networks import LAM, VQOutput, _with_codebook, codebook_of
+from lamsim.gridworld.ours.settings import Config, GridSetting, Knobs, knobs_of
 from lamsim.runtime import devices
 from lamsim.runtime.progress import Progress, segment_length
 

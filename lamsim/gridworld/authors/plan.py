@@ -1,6 +1,6 @@
 """A dry-run plan of Table 1 as the authors ran it (paper Sec. 5): FLOPs, memory and time of its
 runs from XLA's cost and memory analyses of one compiled update and one held-out measurement of
-one run (:mod:`lamsim.gridworld.authors_train`), without training.
+one run (:mod:`lamsim.gridworld.authors.train`), without training.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamsim.errors import fail, positive
-from lamsim.gridworld.authors_networks import AuthorsLAM
-from lamsim.gridworld.authors_settings import AuthorsConfig, AuthorsSetting, knobs_of
-from lamsim.gridworld.authors_train import UPDATE_FORMULATION, epoch_draws, heldout_errors, make_trainer, make_update
+from lamsim.gridworld.authors.networks import AuthorsLAM
+from lamsim.gridworld.authors.settings import AuthorsConfig, AuthorsSetting, knobs_of
+from lamsim.gridworld.authors.train import UPDATE_FORMULATION, epoch_draws, heldout_errors, make_trainer, make_update
 from lamsim.runtime import devices
 
 #: Assumed sustained rate of the update per backend, FLOP/s, for a plan's time: on one H200, about

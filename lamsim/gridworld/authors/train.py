@@ -1,7 +1,7 @@
 """Training the non-linear LAM of Table 1 as the authors ran it (paper Sec. 5; their released
 grid-world code): Adam over epochs of frame pairs, BatchNorm, one ``lax.scan``.
 
-Data. Each run draws its trajectory set (:func:`~lamsim.gridworld.authors_world.generate`,
+Data. Each run draws its trajectory set (:func:`~lamsim.gridworld.authors.world.generate`,
 under its policy) and splits it by trajectory; it also draws the uniform-policy set from the same
 key (the same set when the run's policy is uniform) and keeps that set's held-out trajectories
 for the metrics. An epoch visits every training trajectory once in a random order, each at a
@@ -13,9 +13,9 @@ Loss: MSE over the 16 pixels + ``codebook_weight`` x codebook loss mean (code - 
 over labelled samples (z_q straight-through), each a mean over samples and the 16 latent
 components. Labelled samples (from the first int(label_rate x N) trajectories) feed the FDM the
 code of their action instead of their quantised latent. The codebook is outside the optimiser
-unless ``learn_codebook`` (see :class:`~lamsim.gridworld.authors_settings.AuthorsConfig`).
+unless ``learn_codebook`` (see :class:`~lamsim.gridworld.authors.settings.AuthorsConfig`).
 
-Augmentation (:data:`~lamsim.gridworld.authors_settings.AUGMENTATIONS`): "copy" gives the IDM's
+Augmentation (:data:`~lamsim.gridworld.authors.settings.AUGMENTATIONS`): "copy" gives the IDM's
 o the noise row of o' (no noise change between its inputs) and the FDM's target o' the noise row
 of o (no noise change to predict); "fresh" does the same for the IDM and gives the target a fresh
 Bernoulli(0.5) noise row. The FDM's input o is never changed.
@@ -31,14 +31,14 @@ training mode: BatchNorm normalises with the batch's own statistics) predicts a 
 ``batch`` un-augmented pairs drawn from the held-out uniform-policy trajectories, without labels;
 the per-pixel MSE on rows 0-2 and on row 3 is summed, as is that of the training batch itself
 (before the update) and the code-action counts of the held-out batch
-(:mod:`lamsim.gridworld.authors_evaluate` turns the sums into Table 1's numbers).
+(:mod:`lamsim.gridworld.authors.evaluate` turns the sums into Table 1's numbers).
 
 Formulation (:data:`UPDATE_FORMULATION`): the encoder runs once per distinct frame, BatchNorm
 weighted by each frame's count (``AuthorsLAM.per_frame``), the same function as running it on
 every sample's frames ("per-sample") to float32 rounding; each batch carries both inputs.
 
 Runs are vmapped: a run is one (setting, seed); settings differ only by
-:class:`~lamsim.gridworld.authors_settings.AuthorsKnobs`, so every run shares one compiled scan.
+:class:`~lamsim.gridworld.authors.settings.AuthorsKnobs`, so every run shares one compiled scan.
 Runs of one seed share their initial parameters, their trajectory keys and their epoch draws.
 """
 from __future__ import annotations
@@ -51,17 +51,17 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from lamsim.gridworld import authors_world as world
-from lamsim.gridworld.authors_networks import AuthorsLAM
-from lamsim.gridworld.authors_settings import AUGMENTATIONS, AuthorsConfig, AuthorsKnobs, AuthorsSetting, knobs_of
-from lamsim.gridworld.networks import VQOutput
+from lamsim.gridworld.authors import world
+from lamsim.gridworld.authors.networks import AuthorsLAM
+from lamsim.gridworld.authors.settings import AUGMENTATIONS, AuthorsConfig, AuthorsKnobs, AuthorsSetting, knobs_of
+from lamsim.gridworld.layers import VQOutput
 from lamsim.runtime import devices
 from lamsim.runtime.progress import Progress, segment_length
 
 _COPY, _FRESH = AUGMENTATIONS.index("copy"), AUGMENTATIONS.index("fresh")
 _ROWS = world.AGENT_ROWS
 #: How the update computes the loss and its gradients, recorded with every result: one of
-#: :data:`~lamsim.gridworld.authors_networks.FORMULATIONS` (the same function; "per-frame" runs the
+#: :data:`~lamsim.gridworld.authors.networks.FORMULATIONS` (the same function; "per-frame" runs the
 #: encoder once per distinct frame, "per-sample" on every sample's frames).
 UPDATE_FORMULATION = "per-frame"
 
@@ -102,7 +102,7 @@ class AuthorsState(NamedTuple):
 
 class DistinctFrames(NamedTuple):
     """The IDM's inputs as rows of a table: frames [192, 4, 4], every distinct frame at the run's
-    noise intensity (:func:`~lamsim.gridworld.authors_world.frame_table`); idm_o, idm_o_next [B]
+    noise intensity (:func:`~lamsim.gridworld.authors.world.frame_table`); idm_o, idm_o_next [B]
     int32, each sample's rows (``frames[idm_o]`` is the batch's idm_o)."""
 
     frames: jax.Array
@@ -191,8 +191,7 @@ def loss_terms(params, batch_stats, model: AuthorsLAM, batch: Batch):
         "codebook": _masked_mean((vq.code - jax.lax.stop_gradient(vq.z_e)) ** 2, weight),
         "commitment": _masked_mean((jax.lax.stop_gradient(vq.code) - vq.z_e) ** 2, weight),
         "label": _masked_mean((vq.z_q - owned) ** 2, weight * batch.labelled),
-        "controllable": _masked_mean(error[:, :_ROWS], weight),
-        "stochastic": _masked_mean(error[:, _ROWS:], weight),
+        "controllable": _masked_mean(error[:, :_ROWS], weight), "stochastic": _masked_mean(error[:, _ROWS:], weight),
     }
     cfg = model.config
     total = (terms["reconstruction"] + cfg.codebook_weight * terms["codebook"] + cfg.commitment * terms["commitment"]
@@ -281,7 +280,7 @@ def make_batch(data: RunData, draws: EpochDraws, update: jax.Array, knobs: Autho
 def make_update(config: AuthorsConfig, formulation: str = UPDATE_FORMULATION):
     """``update(state, data, draws, knobs, index, measure) -> (state, (vq, mask))``: one Adam update
     of one run on batch ``index`` of its epoch, then (if ``measure``) its metrics-window sums;
-    ``formulation``: one of :data:`~lamsim.gridworld.authors_networks.FORMULATIONS`."""
+    ``formulation``: one of :data:`~lamsim.gridworld.authors.networks.FORMULATIONS`."""
     model = AuthorsLAM(config, formulation)
     opt = optimiser(config)
 
@@ -385,7 +384,7 @@ def train_runs(config: AuthorsConfig, settings: Sequence[AuthorsSetting], seeds:
     """Train every (setting, seed) run in one vmapped program.
 
     Returns (state, knobs): the final :class:`AuthorsState` [R, ...] (its ``window`` holds the
-    metrics' sums) and the :class:`~lamsim.gridworld.authors_settings.AuthorsKnobs` [R] of the
+    metrics' sums) and the :class:`~lamsim.gridworld.authors.settings.AuthorsKnobs` [R] of the
     runs in setting-major order (R = settings x seeds).
     """
     run_seeds, knobs, state, data, segment = prepare_runs(config, settings, seeds)

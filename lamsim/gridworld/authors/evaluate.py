@@ -1,5 +1,5 @@
 """Table 1's numbers as the authors computed them (paper Sec. 5; their released grid-world code),
-from the sums that training keeps over its metrics window (:class:`~lamsim.gridworld.authors_train.Window`).
+from the sums that training keeps over its metrics window (:class:`~lamsim.gridworld.authors.train.Window`).
 
 Both losses are per-pixel MSEs of o'_hat, averaged over the updates of the last
 ``metric_epochs`` epochs, on un-augmented batches of held-out uniform-policy pairs, with the
@@ -8,7 +8,7 @@ code does when it logs them):
 
 - controllable_loss: MSE on rows 0-2 divided by ``controllable_normaliser`` (the authors'
   0.060); controllable_loss_exact divides the same MSE by the exact error of the best
-  action-blind prediction E[o' | o] on this data (:func:`~lamsim.gridworld.authors_world.action_blind_error`),
+  action-blind prediction E[o' | o] on this data (:func:`~lamsim.gridworld.authors.world.action_blind_error`),
   so that a latent without action information scores 1.0 there;
 - stochastic_loss: MSE on row 3 divided by the noise variance intensity^2 / 4 (0.25 low, 1.0
   high; 1.0 = the latent holds none of the noise); NaN without noise.
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lamsim.gridworld import authors_world as world
-from lamsim.gridworld.authors_settings import AuthorsConfig, AuthorsKnobs
+from lamsim.gridworld.authors import world
+from lamsim.gridworld.authors.settings import AuthorsConfig, AuthorsKnobs
 
 METRICS = ("controllable_loss", "stochastic_loss", "controllable_loss_exact", "controllable_loss_train",
            "stochastic_loss_train", "controllable_mse", "stochastic_mse", "action_purity", "codes_used")

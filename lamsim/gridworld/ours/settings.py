@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from lamsim.errors import STEP_LIMIT, fail as _fail, integer, real
-from lamsim.gridworld import world as gridworld
+from lamsim.gridworld.ours import world as gridworld
 
 
 def _set_number(obj, field: str, low: float, high: float = math.inf, why: str = ""):
@@ -62,7 +62,7 @@ class Config:
     commitment: weight of the commitment loss ||z_e - sg(code)||^2.
     label_weight: weight of the label loss ||z_e - sg(code[action])||^2.
     usage_decay, dead_usage: EMA of each code's batch share and the share
-    below which a code is re-initialised (see lamsim/gridworld/train.py);
+    below which a code is re-initialised (see lamsim/gridworld/ours/train.py);
     ``dead_usage=None`` takes half the fair share, 0.5 / codes (0.1 for the five
     actions), and an explicit value must stay within [0, 1 / codes].
     restarts: whether dead codes are re-initialised at all (never with labels).

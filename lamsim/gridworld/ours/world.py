@@ -29,16 +29,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-SIZE = 4
-AGENT_ROWS = 3
-CELLS = AGENT_ROWS * SIZE
-ACTIONS = ("stay", "up", "down", "left", "right")
-N_ACTIONS = len(ACTIONS)
-#: (row, column) displacement of each action, in the order of ACTIONS.
-MOVES = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]], dtype=np.int32)
-NOISE_INTENSITY = {"none": 0.0, "low": 1.0, "high": 2.0}
-#: Probability that the correlated policy follows the snake (else uniform).
-SNAKE_CORRELATION = 0.95
+# The frame, the actions, the noise levels and the snake's 0.95 are shared with the authors' world;
+# the settings, training and experiments read them here.
+from lamsim.gridworld.grid import ACTIONS, AGENT_ROWS, CELLS, MOVES, N_ACTIONS, SIZE  # noqa: F401
+from lamsim.gridworld.grid import NOISE_INTENSITY, SNAKE_CORRELATION  # noqa: F401
 
 
 def _snake() -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,7 @@
 code): the data setting of each row (:class:`AuthorsSetting`), the model and training
 configuration shared by the rows (:class:`AuthorsConfig`), and its named profiles.
 
-Both are checked once, where they are built, like :mod:`lamsim.gridworld.settings`: a bad value
+Both are checked once, where they are built, like :mod:`lamsim.gridworld.ours.settings`: a bad value
 raises :class:`~lamsim.errors.InputError`; numbers are stored as plain ``int`` and ``float``.
 
 Profiles. ``faithful`` is the authors' size (64 filters, MLP width 512, batch 1024, 400 epochs);
@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from lamsim.errors import fail, integer, real
-from lamsim.gridworld import authors_world as world
+from lamsim.gridworld.authors import world
 
 #: Augmentations of the authors' Table 1 row: none; "copy", as their code does it (the IDM's o takes
 #: o''s noise row, the FDM's target o' takes o's); "fresh", the same for the IDM, while the FDM's

@@ -9,7 +9,7 @@ saying which. We report two normalisers of the same squared error:
 - conditional variance (``controllable_loss_cond``, ``stochastic_loss_cond``):
   ``E||o' - E[o' | o]||^2`` of the target rows over the evaluation set, with
   E[o' | o] exact from the world's dynamics
-  (:func:`~lamsim.gridworld.world.conditional_mean`). Under the uniform
+  (:func:`~lamsim.gridworld.ours.world.conditional_mean`). Under the uniform
   policy it is 0.8 per sample for rows 0-2 (five equally likely, distinct next
   cells: 0.8^2 + 4 * 0.2^2) and intensity^2 for row 3, whose noise is
   independent of o (there it equals the total variance up to sampling). A
@@ -20,9 +20,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from lamsim.gridworld import world as gridworld
-from lamsim.gridworld.networks import LAM, codebook_of
-from lamsim.gridworld.settings import Config
+from lamsim.gridworld.ours import world as gridworld
+from lamsim.gridworld.ours.networks import LAM, codebook_of
+from lamsim.gridworld.ours.settings import Config
 
 
 def normalised_losses(prediction, data: gridworld.Transitions, noise_intensity) -> dict:

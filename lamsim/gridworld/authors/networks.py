@@ -22,7 +22,7 @@ Two formulations of one function (:data:`FORMULATIONS`), with the same parameter
 frames for o and once for o', with BatchNorm's batch statistics weighted by how often each frame
 occurs among the batch's o (or o'), and gathers each sample's features from there; and every
 convolution takes the layout with the fewest multiply-adds for its grid
-(:class:`~lamsim.gridworld.networks.Conv3x3`: quadrants at 4x4, dense at 2x2). Automatic
+(:class:`~lamsim.gridworld.layers.Conv3x3`: quadrants at 4x4, dense at 2x2). Automatic
 differentiation of the gather sums each sample's gradient into its frame's, so losses, gradients
 and BatchNorm statistics are those of "per-sample" up to float32 rounding.
 """
@@ -34,9 +34,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from lamsim.gridworld.authors_settings import AuthorsConfig
-from lamsim.gridworld.networks import Conv3x3, VectorQuantiser, VQOutput
-from lamsim.gridworld.world import SIZE
+from lamsim.gridworld.authors.settings import AuthorsConfig
+from lamsim.gridworld.layers import Conv3x3, VectorQuantiser, VQOutput
+from lamsim.gridworld.grid import SIZE
 
 #: Size of the latent: it is drawn as a 4x4 plane beside o.
 LATENT_DIM = SIZE * SIZE
@@ -179,7 +179,7 @@ class AuthorsLAM(nn.Module):
     The IDM's frames and the FDM's o are separate arguments, so that augmentation can change
     them apart. ``labelled`` [B] (bool) and ``action`` [B] (int) replace the quantised latent fed
     to the FDM by the code of the sample's action (code k for action k, no gradient) where
-    ``labelled``; the returned :class:`~lamsim.gridworld.networks.VQOutput` holds the
+    ``labelled``; the returned :class:`~lamsim.gridworld.layers.VQOutput` holds the
     quantisation before that replacement. ``formulation``: one of :data:`FORMULATIONS` (see the
     module docstring); "per-frame" is called through :meth:`per_frame`.
     """
@@ -205,7 +205,7 @@ class AuthorsLAM(nn.Module):
     def per_frame(self, frames, idm_o_id, idm_o_next_id, fdm_o, labelled=None, action=None, train: bool = True,
                   mask=None):
         """:meth:`__call__` with idm_o = frames[idm_o_id] and idm_o_next = frames[idm_o_next_id]:
-        frames [K, 4, 4] (every distinct frame, :func:`~lamsim.gridworld.authors_world.frame_table`),
+        frames [K, 4, 4] (every distinct frame, :func:`~lamsim.gridworld.authors.world.frame_table`),
         ids [B] int in [0, K). The encoder runs on the K frames twice, BatchNorm weighting each by
         its count among the (masked) samples' o, then o'."""
         weight = jnp.ones(idm_o_id.shape, jnp.float32) if mask is None else mask.astype(jnp.float32)

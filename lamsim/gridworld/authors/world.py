@@ -1,7 +1,7 @@
 """The grid world of Table 1 as the authors ran it (paper Sec. 5; their released grid-world code),
 sampled in pure JAX with explicit keys.
 
-A frame is the 4x4 image of :mod:`lamsim.gridworld.world` (rows 0-2 hold the agent, one lit
+A frame is the 4x4 image of :mod:`lamsim.gridworld.grid` (rows 0-2 hold the agent, one lit
 cell of 1.0; row 3 holds noise), with the same five actions (stay, up, down, left, right), but:
 
 - walls: a move off the 3x4 area leaves the agent where it is;
@@ -26,9 +26,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-# The frame, the actions and the snake's 0.95 are those of our world; the experiments read them here.
-from lamsim.gridworld.world import ACTIONS, AGENT_ROWS, CELLS, MOVES, N_ACTIONS, SIZE  # noqa: F401
-from lamsim.gridworld.world import SNAKE_CORRELATION  # noqa: F401
+# The frame, the actions and the snake's 0.95 are shared with our world; the experiments read them here.
+from lamsim.gridworld.grid import ACTIONS, AGENT_ROWS, CELLS, MOVES, N_ACTIONS, SIZE  # noqa: F401
+from lamsim.gridworld.grid import SNAKE_CORRELATION  # noqa: F401
 
 #: (row, column) where every trajectory starts: the middle of the 3x4 area (rows // 2, columns // 2).
 START = (AGENT_ROWS // 2, SIZE // 2)
@@ -39,7 +39,7 @@ TRAIN_SHARE = 0.95
 #: A lit noise cell as stored, before the per-setting multiplier.
 NOISE_UNIT = 0.25
 NOISE_MULTIPLIER = {"none": 0.0, "low": 4.0, "high": 8.0}
-#: The value of a lit noise cell per noise level: 0, 1 and 2, as in :data:`lamsim.gridworld.world.NOISE_INTENSITY`.
+#: The value of a lit noise cell per noise level: 0, 1 and 2, as in :data:`lamsim.gridworld.grid.NOISE_INTENSITY`.
 NOISE_INTENSITY = {level: NOISE_UNIT * m for level, m in NOISE_MULTIPLIER.items()}
 
 #: The snake's step per cell [row][column]; "jump" goes to (0, 0) and is recorded as "stay".
@@ -238,7 +238,7 @@ def action_blind_error(frames: int = FRAMES, start: tuple = START, correlation: 
     the 12 pixels. This is the number the
     authors' controllable loss is divided by (they use 0.060). Uniform policy with walls from
     (1, 2), 200 frames: 0.056781; the stationary (uniform) occupancy gives 17/300 = 0.056667;
-    without walls (the torus of :mod:`lamsim.gridworld.world`) 0.8 / 12 = 0.066667.
+    without walls (the torus of :mod:`lamsim.gridworld.ours.world`) 0.8 / 12 = 0.066667.
     """
     matrix = transition_matrix(correlation)
     per_cell = 1.0 - np.sum(matrix ** 2, axis=1)
