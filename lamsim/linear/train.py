@@ -23,7 +23,7 @@ from lamsim.linear import exact, model, world
 from lamsim.linear.model import Knobs, Params
 from lamsim.linear.settings import Setting
 from lamsim.runtime import devices
-from lamsim.runtime.progress import segment_length
+from lamsim.runtime.loop import seed_keys, segments
 
 
 class GroupShape(NamedTuple):
@@ -118,8 +118,7 @@ def meanfield_adam_update(grads: Params, variance: Params, state: MeanFieldAdamS
 
 def _keys(seed: jax.Array) -> tuple[jax.Array, jax.Array]:
     """(parameter key, data key) of a seed."""
-    root = jax.random.key(seed)
-    return jax.random.fold_in(root, 1), jax.random.fold_in(root, 2)
+    return seed_keys(seed, 2)
 
 
 def make_trainer(shape: GroupShape):
@@ -257,16 +256,12 @@ def train_settings(shape: GroupShape, settings: Sequence[Setting], inputs: tuple
     # Settings are split over the devices; every device draws its seeds' shared data.
     knobs = devices.shard_axis(knobs_of(settings), 0)
     state = init(seeds_arr, knobs)
-    length = segment_length(shape.steps)
-    # Segments end at every progress report and every checkpoint (each distinct length compiles once).
-    ends = sorted(set(range(length, shape.steps + 1, length)) | set(checkpoints) | {shape.steps})
-    saved, start = [], 0
-    for end in ends:
+    saved = []
+    for start, end in segments(shape.steps, checkpoints):  # every progress report and every checkpoint
         state = segment(state, seeds_arr, env, knobs, jnp.int32(start), end - start)
         jax.block_until_ready(state)
         if on_segment:
             on_segment(end - start)
         if end in checkpoints:
             saved.append(devices.to_host(state.params))
-        start = end
     return saved if checkpoints else devices.to_host(state.params)

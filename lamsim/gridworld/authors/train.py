@@ -56,7 +56,8 @@ from lamsim.gridworld.authors.networks import AuthorsLAM
 from lamsim.gridworld.authors.settings import AUGMENTATIONS, AuthorsConfig, AuthorsKnobs, AuthorsSetting, knobs_of
 from lamsim.gridworld.layers import VQOutput
 from lamsim.runtime import devices
-from lamsim.runtime.progress import Progress, segment_length
+from lamsim.runtime.loop import INIT_COMPILER_OPTIONS, seed_keys, segments
+from lamsim.runtime.progress import Progress
 
 _COPY, _FRESH = AUGMENTATIONS.index("copy"), AUGMENTATIONS.index("fresh")
 _ROWS = world.AGENT_ROWS
@@ -127,8 +128,7 @@ class Batch(NamedTuple):
 
 def run_keys(seed: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     """(parameter key, trajectory key, epoch key) of a seed, shared by all settings of that seed."""
-    root = jax.random.key(seed)
-    return jax.random.fold_in(root, 1), jax.random.fold_in(root, 2), jax.random.fold_in(root, 3)
+    return seed_keys(seed, 3)
 
 
 def make_data(key: jax.Array, knobs: AuthorsKnobs, config: AuthorsConfig) -> RunData:
@@ -352,11 +352,6 @@ def make_trainer(config: AuthorsConfig, formulation: str = UPDATE_FORMULATION):
     return jax.vmap(init_one), segment
 
 
-#: XLA options for compiling the initialisation: it is all random draws, which XLA:CPU's
-#: optimising backend is slow to compile and gains nothing from.
-INIT_COMPILER_OPTIONS = {"xla_backend_optimization_level": 0}
-
-
 @functools.lru_cache(maxsize=8)
 def jitted_trainer(config: AuthorsConfig, formulation: str = UPDATE_FORMULATION):
     """:func:`make_trainer`'s (init, segment), jitted once per config and formulation, so that
@@ -391,9 +386,8 @@ def train_runs(config: AuthorsConfig, settings: Sequence[AuthorsSetting], seeds:
     n_runs = int(run_seeds.shape[0])
     updates = config.updates_per_epoch
     progress = Progress(name, n_runs * config.epochs * updates, stream)
-    length = segment_length(config.epochs)
-    for start in range(0, config.epochs, length):
-        state = segment(state, data, run_seeds, knobs, jnp.int32(start), length)
+    for start, end in segments(config.epochs):
+        state = segment(state, data, run_seeds, knobs, jnp.int32(start), end - start)
         jax.block_until_ready(state)
-        progress.advance(length * updates * n_runs, f"epoch {start + length:,}/{config.epochs:,}")
+        progress.advance((end - start) * updates * n_runs, f"epoch {end:,}/{config.epochs:,}")
     return state, knobs

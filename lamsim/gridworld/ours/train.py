@@ -42,7 +42,8 @@ from lamsim.gridworld.ours import world as gridworld
 from lamsim.gridworld.ours.networks import LAM, VQOutput, _with_codebook, codebook_of
 from lamsim.gridworld.ours.settings import Config, GridSetting, Knobs, knobs_of
 from lamsim.runtime import devices
-from lamsim.runtime.progress import Progress, segment_length
+from lamsim.runtime.loop import INIT_COMPILER_OPTIONS, seed_keys, segments
+from lamsim.runtime.progress import Progress
 
 
 class TrainBatch(NamedTuple):
@@ -135,14 +136,9 @@ def restart_dead_codes(pick, params, usage, vq: VQOutput, config: Config, label_
     return _with_codebook(params, codebook), jnp.where(dead, 1.0 / config.codes, usage)
 
 
-#: XLA options for compiling the initialisation (see :func:`train_runs`).
-INIT_COMPILER_OPTIONS = {"xla_backend_optimization_level": 0}
-
-
 def _run_keys(seed: jax.Array) -> tuple[jax.Array, jax.Array]:
     """(parameter key, data key) of a seed: shared by all settings of that seed."""
-    root = jax.random.key(seed)
-    return jax.random.fold_in(root, 1), jax.random.fold_in(root, 2)
+    return seed_keys(seed, 2)
 
 
 def make_trainer(config: Config):
@@ -220,11 +216,10 @@ def train_runs(config: Config, settings: Sequence[GridSetting], seeds: Sequence[
     run_seeds, knobs, state, segment = prepare_runs(config, settings, seeds)
     n_runs = run_seeds.shape[0]
     progress = Progress(name, n_runs * config.steps, stream)
-    length = segment_length(config.steps)
     terms = None
-    for start in range(0, config.steps, length):
-        state, terms = segment(state, run_seeds, knobs, jnp.int32(start), length)
+    for start, end in segments(config.steps):
+        state, terms = segment(state, run_seeds, knobs, jnp.int32(start), end - start)
         jax.block_until_ready(state)
-        progress.advance(length * n_runs, f"step {start + length:,}/{config.steps:,} "
-                                          f"(reconstruction {float(jnp.mean(terms['reconstruction'])):.4f})")
+        progress.advance((end - start) * n_runs, f"step {end:,}/{config.steps:,} "
+                                                 f"(reconstruction {float(jnp.mean(terms['reconstruction'])):.4f})")
     return state, knobs, terms
