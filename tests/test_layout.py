@@ -38,13 +38,7 @@ def _module_level_imports(path: Path, name: str) -> set:
         node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             continue
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else [])) \
-                if node.level else node.module
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
+        names |= _imported_by(node, package)
         todo.extend(ast.iter_child_nodes(node))
     return names
 
@@ -155,14 +149,20 @@ def _all_imports(path: Path, name: str) -> set:
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     names = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else [])) \
-                if node.level else node.module
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
+        names |= _imported_by(node, package)
     return names
+
+
+def _imported_by(node, package: list) -> set:
+    """The modules an import statement ``node`` names (none for other nodes); ``from X import y``
+    names X and X.y; a relative import is resolved against ``package``."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names}
+    if not isinstance(node, ast.ImportFrom):
+        return set()
+    base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else [])) \
+        if node.level else node.module
+    return {base} | {f"{base}.{alias.name}" for alias in node.names}
 
 
 PROTOCOLS = ("lamsim.gridworld.authors", "lamsim.gridworld.ours")
