@@ -161,6 +161,12 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|")  # |x| norms would split a Markdown table cell
 
 
+def verdict_table(claims: list) -> list:
+    """Markdown lines: one row per claim, its verdict and statement."""
+    return ["| claim | verdict | statement |", "|---|---|---|"] + [
+        f"| {c.id} | {c.verdict} | {_cell(c.statement)} |" for c in claims]
+
+
 def report(claims: list, found: dict, out: Path, quick: bool, check_only: bool = False) -> str:
     """The report as Markdown (also readable as plain text)."""
     held = sum(c.verdict == "PASS" for c in claims)
@@ -169,8 +175,7 @@ def report(claims: list, found: dict, out: Path, quick: bool, check_only: bool =
     lines = [f"# Claims of the paper: {held}/{len(claims)} hold", "",
              f"Results: `{out}` ({mode}): {'; '.join(provenance(n, r) for n, r in found.items())}.",
              "Values are means over seeds; each check names its worst point.", "",
-             "| claim | verdict | statement |", "|---|---|---|"]
-    lines += [f"| {c.id} | {c.verdict} | {_cell(c.statement)} |" for c in claims]
+             *verdict_table(claims)]
     lines += ["", "| claim | quantity | threshold | measured | holds |", "|---|---|---|---|---|"]
     for c in claims:
         if c.reason:

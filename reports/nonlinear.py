@@ -10,6 +10,7 @@ import numpy as np
 from experiments.paper import ORDERING_SE, TABLE1_ORDERINGS, paired_ordering, table1_ordering
 from lamsim.runtime.results import Results, ResultsError, load, select
 from reports.checks import Check, ClaimError, Missing
+from reports.table1_load import FULL_SIZE
 
 
 def _per_seed(table: Results, metric: str, setting: str) -> np.ndarray:
@@ -44,9 +45,8 @@ def nonlinear_lam(table: Results) -> list:
     return checks
 
 
-#: Table 1 as the authors ran it at their size, trained in units (hours on a CPU): never started by
-#: a check, judged once every unit exists (experiments/table1_units.py).
-FULL_SIZE = "table1_authors_faithful"
+# FULL_SIZE: Table 1 at the authors' size, trained in units (hours on a CPU): never started by a
+# check, judged once every unit exists (experiments/table1_units.py).
 
 
 def full_size(out: Path) -> Union[Results, Missing]:

@@ -123,17 +123,15 @@ def verdicts(base: Path) -> tuple:
     """(the verdict table's lines, n held, n claims), judged on what ``base`` holds."""
     found = judged.gather(base, quick=False, check_only=True)
     claims = [judged.judge(spec, found) for spec in judged.CLAIMS]
-    lines = ["| claim | verdict | statement |", "|---|---|---|"]
-    lines += [f"| {c.id} | {c.verdict} | {judged._cell(c.statement)} |" for c in claims]
-    return lines, sum(c.verdict == "PASS" for c in claims), len(claims)
+    return judged.verdict_table(claims), sum(c.verdict == "PASS" for c in claims), len(claims)
 
 
 def results_readme(base: Path) -> str:
     table, held, total = verdicts(base)
     lines = ["# Results", "",
-             f"Written by `python -m reports.readme` from the arrays in this folder; no number here is typed by hand. "
-             f"Our reading: exact profile, closed-form probes, means over seeds. The paper's own reading: "
-             f"[paper/agreement.md](paper/agreement.md). Checks, thresholds and worst points: [claims.md](claims.md).",
+             "Written by `python -m reports.readme` from the arrays in this folder; no number here is typed by hand. "
+             "Our reading: exact profile, closed-form probes, means over seeds. The paper's own reading: "
+             "[paper/agreement.md](paper/agreement.md). Checks, thresholds and worst points: [claims.md](claims.md).",
              ""]
     lines += figure3(base) + figure4(base) + beyond(base) + [""]
     lines += ["## Table 1 (claim C8)", ""] + table1(base) + [""]
