@@ -9,6 +9,10 @@ PROFILE ?= exact
 SEEDS ?= 3
 TABLE_SEEDS ?=
 RESULTS ?= results
+# One pytest worker per core (at most 4); each test file stays on one worker, so its module-scoped
+# fixtures (trained models) are built once. TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 TABLE_SEEDS_FLAG := $(if $(TABLE_SEEDS),--table-seeds $(TABLE_SEEDS),)
 
 .PHONY: venv test test-fast bench figures draw experiments check check-quick clean-venv
@@ -22,10 +26,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m lamsim bench

@@ -58,6 +58,7 @@ def test_per_frame_update_matches_per_sample():
     assert all(float(jnp.abs(g).max()) > 0 for g in jax.tree.leaves({k: v for k, v in g_s.items() if k != "vq"}))
 
 
+@pytest.mark.slow
 def test_weighted_batchnorm_is_batchnorm_over_the_repeated_batch():
     """Weights = counts: the statistics, output and running averages of BatchNorm over the batch in
     which each row is repeated; counting each distinct row once instead is far off."""
@@ -76,6 +77,7 @@ def test_weighted_batchnorm_is_batchnorm_over_the_repeated_batch():
         _close(want_stats, once, rtol=1e-2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout,grid", [("quadrants", 4), ("dense", 4), ("dense", 2)])
 def test_conv_layouts_are_the_same_convolution(layout, grid):
     x = jax.random.normal(jax.random.key(1), (3, grid, grid, 5))

@@ -262,7 +262,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("coordinator", [False, True], ids=["no_coordinator", "peer_never_joins"])
+@pytest.mark.parametrize("coordinator", [False, pytest.param(True, marks=pytest.mark.slow)],
+                         ids=["no_coordinator", "peer_never_joins"])
 def test_distributed_start_up_ends_within_seconds(coordinator, tmp_path):
     """Without the coordinator's variables, a one-line error naming them; with them set for two
     processes and only one started, a one-line error when --distributed-timeout has passed."""

@@ -20,6 +20,7 @@ def test_noise_kind_and_scale_make_one_axis():
                               {"noise": "exo", "sigma": 2.0}, {"noise": "exo"})
 
 
+@pytest.mark.slow
 def test_sweep_over_noise_kinds_trains_each_kind(tmp_path, capsys):
     """Each coordinate trains its own noise: the PCA floor is the one of that kind and scale
     (d_o 16, d_a = d_b = d_z = 2): none 0; i.i.d. 0.5: the 14 smallest of the eigenvalues 1.25, 1.25,
@@ -51,6 +52,7 @@ def test_bad_noise_values_are_one_line_errors(spec, words, tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_run_takes_the_batch(capsys):
     """--batch reaches the Setting: with labels, the exact profile's action loss is weighted by
     1 - (1 - lambda)^batch (0.57 at batch 8, 1.0 at 128), so the trained model differs."""
@@ -65,6 +67,7 @@ def test_run_takes_the_batch(capsys):
     assert "batch=0 is invalid: must be an integer >= 1" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_run_takes_the_idm_and_the_optimum(capsys):
     """--idm difference: z holds no o, so nMSE(o | z) is 1 exactly; --optimum adds its arrays."""
     assert main(["run", *SMALL, "--idm", "difference", "--latent", "true", "--optimum"]) == 0

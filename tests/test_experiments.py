@@ -3,7 +3,7 @@ import chex
 import numpy as np
 import pytest
 
-from experiments import PANELS
+from experiments import NAMES, PANELS, TABLES
 from experiments.__main__ import main, run
 from lamsim import METRICS, ResultsError, load
 from lamsim.runtime.results import select
@@ -115,6 +115,18 @@ def test_atomic_write_gives_the_mode_open_would(tmp_path):
     os.umask(mask)
     assert (tmp_path / "x.bin").read_bytes() == b"done"
     assert (tmp_path / "x.bin").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_every_linear_panel_plans_without_training(capsys):
+    """Every declared linear panel (the paper's, the paper's reading, beyond the paper) at its published
+    size: settings to train, steps to run, at most one compiled program per settings group."""
+    import json
+
+    for name in (n for n in NAMES if n not in TABLES):
+        assert main([name, "--dry-run"]) == 0
+        plan = json.loads(capsys.readouterr().out)["experiments"][name]
+        assert plan["trained_settings"] > 0 and plan["config_steps"] > 0, name
+        assert plan["compiled_programs"] == len(plan["groups"]), name
 
 
 def test_dry_run_plans_without_training(capsys):

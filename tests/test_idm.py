@@ -44,6 +44,7 @@ def test_an_unknown_idm_is_refused_in_one_line():
     assert Setting(idm=np.str_("difference")).idm == "difference"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("iid", [False, True])
 def test_sample_loss_is_the_full_loss_at_tied_maps(iid):
     """z = C (o' - o) is z = C_full o + D_full o' at (C_full, D_full) = (-C, C), kappa1 included
@@ -142,6 +143,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("s", CASES, ids=lambda s: f"{s.noise}-{s.sigma}-chi{s.chi}-dz{s.d_z}")
 def test_optimum_reaches_the_pca_floor_and_pins_the_latent(s):
     """theory.optimal_params: for both IDMs the expected loss (float64) is the PCA floor and its

@@ -24,9 +24,8 @@ def _name(s):
     return f"{s.noise}{s.sigma}-dz{s.d_z}-chi{s.chi}-{s.idm}-{s.latent}"
 
 
-#: Two cases in the fast suite (one per IDM), the rest with the slow tests.
-@pytest.mark.parametrize("s", [UNLABELLED[0], UNLABELLED[4]] + [
-    pytest.param(s, marks=pytest.mark.slow) for i, s in enumerate(UNLABELLED) if i not in (0, 4)], ids=_name)
+@pytest.mark.slow
+@pytest.mark.parametrize("s", UNLABELLED, ids=_name)
 def test_at_label_rate_zero_the_optimum_is_the_theory(s):
     """Without labels the optimum's loss is the PCA floor (1e-9) and its LLO the theory's (1e-3), from
     the random starts alone as well as with the subspace starts (each random start reaches the floor)."""
@@ -39,6 +38,7 @@ def test_at_label_rate_zero_the_optimum_is_the_theory(s):
     assert optimum.optimum_metrics(s, found, env, 1e-4)["optimum_llo"] == pytest.approx(th["theory_llo"], abs=1e-3)
 
 
+@pytest.mark.slow
 def test_the_optimum_is_deterministic_and_its_starts_fixed():
     s = SMALL.replace(noise="exo", sigma=2.0, kappa=0.1, label_rate=0.01, latent="true")
     env = world.environment_f64(1, s.d_o, s.d_a, s.d_b)
@@ -65,6 +65,7 @@ def test_labels_move_the_optimum_from_the_noise_to_the_action_and_training_appro
     np.testing.assert_array_less(np.abs(llo[1] - opt[1]), 0.05)
 
 
+@pytest.mark.slow
 def test_a_sweep_stores_the_optimum_only_where_asked():
     s = Setting(d_o=12, d_a=2, d_b=2, d_z=2, noise="exo", sigma=1.5, steps=5)
     axes = (Axis.of("label_rate", [0.0, 0.05]),)

@@ -31,6 +31,7 @@ def _knobs(setting: Setting):
     return jax.tree.map(lambda v: v[0], knobs_of([setting]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting", [
     Setting(d_o=D_O, d_a=D_A, d_z=D_Z, d_b=D_B, chi=0.6, kappa=0.3, noise="iid", sigma=0.7, label_rate=0.2),
     Setting(d_o=D_O, d_a=D_A, d_z=D_Z, d_b=D_B, chi=0.3, noise="exo", sigma=1.5),
@@ -55,6 +56,7 @@ def test_a_fixed_to_identity_is_the_learned_loss_at_a_equal_i(setting):
         float(model.loss(at_identity, src, knobs, env.action_effect)), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_uniform_noise_closed_form_is_the_mean_of_the_sample_loss():
     """Uniform noise: the closed form (covariance sigma^2/12, mean sigma/2) matches the mean
     sample loss; leaving out the mean term is rejected by the same statistic."""

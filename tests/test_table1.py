@@ -68,6 +68,7 @@ def test_noise_row_is_fresh_bernoulli_half_times_intensity(level):
     assert abs(np.corrcoef(noise[:, 0], noise[:, 1])[0, 1]) < 0.03
 
 
+@pytest.mark.slow
 def test_snake_is_a_closed_tour_and_the_correlated_policy_follows_it():
     agent, seen = np.zeros((1, 2), np.int32), []
     for _ in range(gw.CELLS):

@@ -1,5 +1,5 @@
 """Table 1 as the authors ran it, trained in resumable (row, seed) units (experiments/table1_units.py),
-at the tiny size of tests/test_table1_authors.py with 2 rows and 1 seed."""
+at the tiny size of tests/test_table1_authors_train.py with 2 rows and 1 seed."""
 import dataclasses
 import json
 
