@@ -327,7 +327,7 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
     arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS + (OPTIMUM_METRICS if sweep.optimum else ())}
     for g, group in enumerate(plan.groups, 1):
         shape, members, chunk = group.shape, group.members, group.chunk
-        envs = [world.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b) for seed in seeds]
+        envs = [world.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b, shape.state) for seed in seeds]
         inputs = seed_inputs(shape, seeds)
         for c in range(group.n_chunks):
             part = members[c * chunk:(c + 1) * chunk]
