@@ -134,3 +134,91 @@ def test_bad_values_are_refused_in_one_line_naming_the_field(fields, named):
         Setting(**fields)
     message = str(e.value)
     assert message.startswith(f"{named}=") and "\n" not in message
+
+
+def _state_env(d_o=D_O):
+    return world.environment_f64(0, d_o, D_A, D_B, True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("latent", ["true", "surrogate"])
+def test_exact_reading_agrees_with_sampled_least_squares_probes(latent):
+    """nMSE(a), nMSE(xi), nMSE(o), nMSE(e) of a random model's latent, closed form (ridge 0) against
+    least-squares probes fitted on 60,000 samples drawn by the training code's own sampler (chi = 0:
+    a independent of o) and scored on 60,000 fresh ones; the same probes reject the closed form of a
+    world with sigma_e 1 instead of 1.5 (o isotropic)."""
+    from lamsim.linear import state
+
+    s = Setting(d_o=D_O, d_a=D_A, d_z=D_Z, d_b=D_B, noise="exo-state", sigma=1.5, rho=-0.4, latent=latent)
+    env = _state_env()
+    p = {k: np.asarray(v, np.float64) for k, v in _params(4)._asdict().items()}
+    read = state.terms(s, state.latent_blocks(s, p, env), env, 0.0)
+    wrong = state.terms(s.replace(sigma=1.0), state.latent_blocks(s.replace(sigma=1.0), p, env), env, 0.0)
+    knobs = jax.tree.map(lambda v: v[0], knobs_of([s]))
+    jenv = world.Environment(*(jnp.asarray(env[k], jnp.float32) for k in world.Environment._fields))
+
+    def draw(key):
+        raw = world.raw_batch(key, 60_000, D_O, D_A, D_B, iid=False, exo=False, augment=False, labels=False,
+                              state=True)
+        src = model.sources(raw, jenv.policy_map, jenv.noise_map)
+        o, a, o_next = (np.asarray(v, np.float64) for v in model.state_transition(src, knobs, jenv.action_effect,
+                                                                                    jnp.ones(D_A)))
+        z = o @ p["C"].T + o_next @ p["D"].T
+        if latent == "surrogate":
+            z = (o @ (p["A"] - np.eye(D_O)).T + z @ p["B"].T) @ np.linalg.pinv(p["B"]).T
+        return z, {"action": a, "noise": np.asarray(raw.innovation, np.float64), "obs": o,
+                   "state": np.asarray(raw.exo, np.float64)}
+
+    z_fit, fit = draw(jax.random.key(11))
+    z_score, score = draw(jax.random.key(12))
+    for target in ("action", "noise", "obs", "state"):
+        w = np.linalg.lstsq(z_fit, fit[target], rcond=None)[0]
+        sampled = np.sum((score[target] - z_score @ w) ** 2) / np.sum(score[target] ** 2)
+        assert sampled == pytest.approx(read[f"nmse_{target}"], abs=0.01), target
+    assert max(abs(wrong[f"nmse_{t}"] - read[f"nmse_{t}"]) for t in ("obs", "state")) > 0.05
+
+
+@pytest.mark.parametrize("sigma, rho, learn_a, llo, nmse_state", [
+    (1.0, -0.5, True, 2.0, 1.0), (1.0, -0.5, False, 0.703125, 0.25),
+    (1.5, 0.5, True, 0.2173913, 0.75), (1.5, 0.5, False, 0.2173913, 0.75),
+    (2.0, 0.9, True, 2.0, 1.0), (2.0, 0.9, False, 2.0, 1.0),
+])
+def test_theory_worked_values(sigma, rho, learn_a, llo, nmse_state):
+    """d_o 128, d_a = d_b = d_z = 8, surrogate latent: the closed forms of docs/method.md."""
+    from lamsim.linear import state
+
+    s = Setting(noise="exo-state", sigma=sigma, rho=rho, learn_a=learn_a)
+    t = state.theory_metrics(s, world.environment_f64(0, 128, 8, 8, True), 1e-4)
+    assert t["theory_llo"] == pytest.approx(llo, abs=2e-4) and t["theory_nmse_state"] == pytest.approx(nmse_state,
+                                                                                                        abs=2e-4)
+
+
+@pytest.mark.parametrize("learn_a, idm, mask", [(True, "full", 1.0), (False, "full", 1.0), (True, "difference", 1.0),
+                                                (True, "full", 0.3), (False, "difference", 0.4)])
+def test_the_thresholds_and_the_optimum_reach_the_floor(learn_a, idm, mask):
+    """The theory's latent flips from the exogenous directions to the action exactly at the threshold
+    (A learned: beta sigma_e^2 (1 - rho^2) = 1; A = I: 2 beta sigma_e^2 (1 - rho) = 1, a perfect mask of
+    weight beta); at the subspace parameters the float64 expected loss equals the weighted PCA floor."""
+    from lamsim.linear import state
+
+    env = _state_env()
+    for rho in (-0.6, 0.0, 0.5, 0.8):
+        excess = mask * (1 - rho ** 2) if learn_a else 2 * mask * (1 - rho)
+        for side in (0.97, 1.03):  # sigma_e^2 * excess = side
+            s = Setting(d_o=D_O, d_a=D_A, d_b=D_B, d_z=D_A, noise="exo-state", sigma=float(np.sqrt(side / excess)),
+                        rho=rho, learn_a=learn_a, idm=idm, mask_weight=mask)
+            t = state.theory_metrics(s, env, 1e-4)
+            assert (t["theory_nmse_action"] < 1e-3) == (side < 1), (rho, side, t)
+    s = Setting(d_o=D_O, d_a=D_A, d_b=D_B, d_z=D_Z, noise="exo-state", sigma=1.3, rho=0.2, chi=0.3, learn_a=learn_a,
+                idm=idm, mask_weight=mask, mask_cover=3)
+    p = state.subspace_params(s, env, state.principal_directions(s, env))
+    with jax.enable_x64(True):
+        from lamsim.linear.optimum import _knobs
+
+        jenv = world.Environment(*(jnp.asarray(env[k]) for k in world.Environment._fields))
+        params = Params(**{k: jnp.asarray(p[k]) for k in "ABCD"}, E=jnp.zeros((D_A, D_Z)))
+        value = exact.expected_loss(params, _knobs(s), jenv, 128, iid=False, exo=False, augment=False, labels=False,
+                                    state=True, mask=s.mask_active)
+    if mask == 1.0:  # without a mask the start is the optimum; with one, it only starts there
+        assert float(value) == pytest.approx(state.theory_metrics(s, env, 1e-4)["pca_floor"], abs=1e-10)
+    assert float(value) == pytest.approx(state.population_loss(s, p, env), abs=1e-10)
