@@ -106,7 +106,7 @@ def starts(s: Setting, env: dict, seed: int, random_starts: int = RANDOM_STARTS)
 
 
 @functools.lru_cache(maxsize=None)
-def _solver(batch: int, uniform: bool, tol: float, max_iter: int, state: bool = False, mask: bool = False):
+def _solver(batch: int, uniform: bool, tol: float, max_iter: int, exo_state: bool = False, masked: bool = False):
     """jit of one L-BFGS run: (params, knobs, env) -> (params, loss, grad_norm, iterations).
     Compiled once per shape and flags; the starts run one after another (vmapped, the zoom line
     search's nested loops take 2.5x longer to compile and run in lock-step)."""
@@ -114,7 +114,7 @@ def _solver(batch: int, uniform: bool, tol: float, max_iter: int, state: bool = 
 
     def run(params, knobs, env):
         def fun(p):
-            return exact.expected_loss(p, knobs, env, batch, uniform=uniform, state=state, mask=mask)
+            return exact.expected_loss(p, knobs, env, batch, uniform=uniform, state=exo_state, mask=masked)
 
         value_and_grad = optax.value_and_grad_from_state(fun)
 

@@ -34,7 +34,7 @@ In every case the optimal latent (the surrogate B^+ (o'_hat - o) of the full IDM
 the difference IDM) is U^T W^1/2 Delta, U the top-d_z eigenvectors above, up to an invertible map:
 the predicted change, which holds the drift sigma_e (rho - 1) P e, i.e. the current state, wherever U
 takes exogenous directions. The closed form is NaN where it does not apply (labels, augmentation,
-chi = 1, a tie at the d_z-th eigenvalue that moves the LLO); :mod:`lamsim.linear.optimum` then
+chi = 1, a mask of weight 0, a tie at the d_z-th eigenvalue that moves the LLO); :mod:`lamsim.linear.optimum` then
 gives the numerical optimum.
 """
 from __future__ import annotations
@@ -152,7 +152,8 @@ def theory_metrics(s: Setting, env: dict, ridge: float) -> dict:
     out = {"pca_floor": float(np.sum(values[s.d_z:]) / values.size)}
     nan = {k: math.nan for k in ("theory_llo", "theory_nmse_action", "theory_nmse_noise", "theory_nmse_obs",
                                  "theory_nmse_state")}
-    if s.label_rate > 0 or s.kappa > 0 or s.chi >= 1.0:
+    # beta = 0: the FDM's rows in the masked directions are free, and so is what the surrogate reads there.
+    if s.label_rate > 0 or s.kappa > 0 or s.chi >= 1.0 or (s.mask_active and s.mask_weight == 0):
         return {**out, **nan}
     w = mask_weight_root(s, env)
     change = blocks(s, env)["change"]
