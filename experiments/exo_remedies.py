@@ -21,7 +21,7 @@ NUMERICAL = (("augmentation", {"kappa": 0.1}), ("1% labels", {"label_rate": 0.01
 #: The table's row order.
 ROWS = ("none", "A = I", "augmentation", "difference IDM", "mask", "1% labels")
 #: Steps of the rows without a closed form (the others take experiments/exo_state.py's).
-NUMERICAL_STEPS = {"exact": 3000, "fast": 16000, "faithful": 80000}
+NUMERICAL_STEPS = {"exact": 4000, "fast": 16000, "faithful": 80000}
 
 
 def _remedy(rows) -> Axis:

@@ -11,7 +11,7 @@ from lamsim.linear.settings import Setting
 from lamsim.linear.sweep import Axis
 
 #: Adam steps on the expected loss (the exact profile); every point of the panel is converged by then.
-STEPS = {"exact": 1000, "fast": 8000, "faithful": 40000}
+STEPS = {"exact": 2000, "fast": 8000, "faithful": 40000}
 SIGMA = [0.5, 1.0, 1.5, 2.0]
 RHO = [-0.5, -0.25, 0.0, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95]
 

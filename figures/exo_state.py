@@ -2,7 +2,7 @@
 (experiments/exo_state.py, experiments/exo_mask.py, experiments/exo_remedies.py).
 
 ``python -m figures.exo_state [--results DIR]`` reads DIR/exo_state.npz, DIR/exo_mask.npz and
-DIR/exo_remedies.npz; writes DIR/figures/exo_state.png/.pdf. Top: LLO against the persistence rho,
+DIR/exo_remedies.npz and DIR/exo_remedies_optimum.npz; writes DIR/figures/exo_state.png/.pdf. Top: LLO against the persistence rho,
 one colour per amplitude sigma_e, A learned (left) and A fixed to I (middle), and nMSE(e | l), the
 current exogenous state read from the latent (right; solid A learned, dotted A = I). Bottom: LLO and
 nMSE(e | l) against the mask's weight beta for three mask qualities, and the remedies' trained LLO
@@ -15,13 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from figures._plot import BAND, band, colors, plt, save, theory
+import xarray as xr
+
+from experiments.exo_remedies import ROWS
 from lamsim.runtime.results import load
 
 
 def main(results_dir="results"):
     ds = load(Path(results_dir) / "exo_state", required=("llo", "theory_llo", "nmse_state")).to_xarray()
     mask = load(Path(results_dir) / "exo_mask", required=("llo", "theory_llo", "nmse_state")).to_xarray()
-    remedies = load(Path(results_dir) / "exo_remedies", required=("llo", "optimum_llo")).to_xarray()
+    remedies = load(Path(results_dir) / "exo_remedies", required=("llo",)).to_xarray()
+    numerical = load(Path(results_dir) / "exo_remedies_optimum", required=("llo",)).to_xarray()
     rho = ds.rho.values
     fig, axes = plt.subplots(2, 3, figsize=(16, 9))
     for c, sigma in zip(colors(len(ds.sigma), "plasma"), ds.sigma.values):
@@ -43,9 +47,10 @@ def main(results_dir="results"):
              f"{quality} mask", c)
     for ax, what in ((axes[1, 0], "LLO"), (axes[1, 1], "nMSE(e | latent)")):
         ax.axvline(0.25, color="grey", lw=0.8, ls=":")
-        ax.set(title=f"{what} against the mask weight $\\beta$ ($\\sigma_e$=2, $\\rho$=0)", xlabel="mask weight $\\beta$",
+        ax.set(title=f"{what} against $\\beta$ ($\\sigma_e$=2, $\\rho$=0; dotted: 1/4)", xlabel="mask weight $\\beta$",
                ylabel=what)
-    cells = remedies.llo.sel(latent="surrogate").mean("seed").transpose("remedy", "background", "sigma")
+    rows = xr.concat([remedies.llo, numerical.llo], dim="remedy").sel(remedy=list(ROWS))
+    cells = rows.sel(latent="surrogate").mean("seed").transpose("remedy", "background", "sigma")
     grid = cells.values.reshape(cells.shape[0], -1)
     image = axes[1, 2].imshow(grid, vmin=-1, vmax=2, cmap="viridis", aspect="auto")
     columns = [f"{b}\n$\\sigma_e$={s:g}" for b in cells.background.values for s in cells.sigma.values]
@@ -54,7 +59,7 @@ def main(results_dir="results"):
     for (i, j), v in np.ndenumerate(grid):
         axes[1, 2].text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="w" if v < 1 else "k")
     fig.colorbar(image, ax=axes[1, 2], label="trained LLO (surrogate)")
-    axes[1, 2].set_title("remedies: trained LLO (results/exo_remedies.md has the theory)")
+    axes[1, 2].set_title("remedies: trained LLO (theory: exo_remedies.md)")
     for ax in axes.flat[:5]:
         ax.legend(fontsize=7)
     fig.suptitle(f"Exogenous state with its own dynamics ($d_a$=$d_b$=$d_z$=8, {len(ds.seed)} seeds, {BAND}; "
