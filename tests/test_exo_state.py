@@ -230,3 +230,4 @@ def test_the_thresholds_and_the_optimum_reach_the_floor(learn_a, idm, mask):
     if mask == 1.0:  # without a mask the start is the optimum; with one, it only starts there
         assert float(value) == pytest.approx(state.theory_metrics(s, env, 1e-4)["pca_floor"], abs=1e-10)
     assert float(value) == pytest.approx(state.population_loss(s, p, env), abs=1e-10)
+
