@@ -48,6 +48,8 @@ draw: $(STAMP)
 	$(PY) -m figures.paper --results $(RESULTS)
 	$(PY) -m figures.idm --results $(RESULTS)
 	$(PY) -m figures.labels --results $(RESULTS)
+	$(PY) -m figures.exo_state --results $(RESULTS)
+	$(PY) -m reports.exogenous --results $(RESULTS)
 	$(PY) -m experiments.agreement --results $(RESULTS) || true
 	$(PY) -m reports.readme --results $(RESULTS)
 

@@ -14,13 +14,16 @@ DYNAMICS = ("dynamics_chi", "dynamics_kappa")
 #: Beyond the paper: the IDM's inputs (experiments/idm.py) and the label rate against the numerical
 #: optimum (experiments/labels.py).
 BEYOND = ("idm", "labels")
+#: Beyond the paper: exogenous state with its own dynamics and the remedies later work proposes
+#: (experiments/exo_state.py, exo_mask.py, exo_remedies.py).
+EXOGENOUS = ("exo_state", "exo_mask", "exo_remedies", "exo_remedies_optimum")
 #: What ``all`` (and ``make figures``) runs.
-NAMES = PANELS + PAPER + TABLES + DYNAMICS + BEYOND
+NAMES = PANELS + PAPER + TABLES + DYNAMICS + BEYOND + EXOGENOUS
 #: Also runnable by name: the profile check behind row P of ``make check``.
 CHECKS = ("profile_check",)
 #: Where a name's declaration lives when it is not ``experiments.NAME.EXPERIMENT``.
 _DECLARED = {"dynamics_chi": ("dynamics", "CHI"), "dynamics_kappa": ("dynamics", "KAPPA"),
-             "table1_authors": ("table1", "AUTHORS")}
+             "table1_authors": ("table1", "AUTHORS"), "exo_remedies_optimum": ("exo_remedies", "OPTIMUM")}
 
 
 def experiment(name: str):

@@ -26,7 +26,7 @@ def _setting_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--d-a", type=int, default=8)
     p.add_argument("--d-z", type=int, default=8)
     p.add_argument("--d-b", type=int, default=8)
-    p.add_argument("--noise", default="none", help="none | iid | exo")
+    p.add_argument("--noise", default="none", help="none | iid | exo | exo-state (exogenous state, --rho)")
     p.add_argument("--sigma", type=float, default=0.0, help="noise scale of the chosen kind")
     p.add_argument("--chi", type=float, default=0.0, help="policy determinism in [0, 1]")
     p.add_argument("--kappa", type=float, default=0.0, help="augmentation strength |kappa|")
@@ -50,6 +50,14 @@ def _setting_flags(p: argparse.ArgumentParser) -> None:
                    help="exact (closed-form probes) | paper (probes with bias trained by Adam, the authors' way)")
     p.add_argument("--idm", default="full", help="full (z = C o + D o') | difference (z = C (o' - o))")
     p.add_argument("--batch", type=int, default=128, help="samples per Adam step (exact profiles: the label weight)")
+    p.add_argument("--rho", type=float, default=1.0,
+                   help="exo-state: the exogenous state's persistence in (-1, 1] (1: frozen)")
+    p.add_argument("--mask-weight", type=float, default=1.0,
+                   help="exo-state: the loss weight beta of the masked directions in [0, 1] (1: no mask)")
+    p.add_argument("--mask-cover", type=int, default=None,
+                   help="exo-state: how many of the d_b exogenous directions the mask covers (default all)")
+    p.add_argument("--mask-leak", type=int, default=0,
+                   help="exo-state: how many of the d_a action directions the mask also covers (default 0)")
     p.add_argument("--optimum", action="store_true",
                    help="also compute the numerical optimum of the expected loss and its LLO (optimum_llo; "
                         "L-BFGS from several starts, lamsim/linear/optimum.py)")
@@ -64,7 +72,8 @@ def _sweep_of(args, name: str, axes=(), curve: int = 0):
                       chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
                       profile=args.profile, steps=args.steps, seed=args.seed, probe=args.probe,
                       action_target=args.action_target, learn_a=not args.a_fixed, noise_dist=args.noise_dist,
-                      obs_latent=args.obs_latent, reading=args.reading, idm=args.idm, batch=args.batch)
+                      obs_latent=args.obs_latent, reading=args.reading, idm=args.idm, batch=args.batch,
+                      rho=args.rho, mask_weight=args.mask_weight, mask_cover=args.mask_cover, mask_leak=args.mask_leak)
     return Sweep(name, setting, tuple(axes), seeds=args.seeds, first_seed=args.seed,
                  ridge=DEFAULT_RIDGE if args.ridge is None else args.ridge, curve=curve, optimum=args.optimum)
 
@@ -124,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args) -> dict:
     from lamsim.linear.evaluate import METRICS
     from lamsim.linear.optimum import OPTIMUM_METRICS
+    from lamsim.linear.state import STATE_METRICS
     from lamsim.linear.sweep import run_sweep
 
     sweep = _sweep_of(args, "run")
@@ -132,7 +142,7 @@ def _run(args) -> dict:
     import numpy as np
 
     keys = [m for m in METRICS if not m.startswith("theory_nmse") and m != "llo_ridge0"]
-    keys += [m for m in OPTIMUM_METRICS if m in result.arrays]
+    keys += [m for m in OPTIMUM_METRICS + STATE_METRICS if m in result.arrays]
     mean = {m: _finite_or_none(np.mean(result.arrays[m])) for m in keys}
     per_seed = {m: [_finite_or_none(v) for v in result.arrays[m]] for m in keys}
     return {"settings": {**setting.to_dict(), "steps": setting.train_steps, "seeds": args.seeds,

@@ -104,7 +104,9 @@ def beyond(base: Path) -> list:
               _row("lambda", "trained", "optimum"), "|---|---|---|"]
     lines += [_row(f"{r:g}", f"{mean(labels, 'llo', label_rate=r):.3f}", f"{mean(labels, 'optimum_llo', label_rate=r):.3f}")
               for r in rates]
-    return lines + ["", "Training curves: [dynamics.md](dynamics.md)."]
+    return lines + ["", "Training curves: [dynamics.md](dynamics.md). Exogenous state with its own dynamics and the "
+                        "remedies later work proposes: [exo_remedies.md](exo_remedies.md), rows X0-X6 of "
+                        "[claims.md](claims.md)."]
 
 
 def table1(base: Path) -> list:

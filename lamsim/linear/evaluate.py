@@ -16,7 +16,7 @@ import numpy as np
 from lamsim.linear import theory
 from lamsim.linear.model import full_idm
 from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Protocol, Terms, latent_terms
-from lamsim.linear.settings import Setting
+from lamsim.linear.settings import STATE_NOISE, Setting
 
 #: Arrays every sweep result holds, shaped [*axes, seed] (NaN where undefined).
 METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "llo_ridge0", "loss", "pca_floor", "theory_llo",
@@ -150,7 +150,11 @@ def theory_metrics(s: Setting, env: dict, ridge: float) -> dict:
     """The metrics of ``s`` that do not depend on training: the PCA floor and
     the PCA-optimal latent's terms under ``s.probe`` and ``s.action_target``
     (NaN with labels, whose head changes the objective). env: the seed's
-    padded float64 environment."""
+    padded float64 environment. Exogenous state: :func:`lamsim.linear.state.theory_metrics`."""
+    if s.noise == STATE_NOISE:
+        from lamsim.linear import state
+
+        return state.theory_metrics(s, env, ridge)
     env = _unpadded_env(s, env)
     noise = noise_of(s, env)
     theo = theory.optimal_latent_terms(env, s.chi, noise, s.d_z, ridge, s.probe, s.action_target)
@@ -180,6 +184,10 @@ def _read(s: Setting, params, env: dict):
 
 def exact_llo(s: Setting, params, env: dict, ridge: float) -> float:
     """The LLO of one run read with the closed-form probes of ``s``'s protocol (whatever ``s.reading``)."""
+    if s.noise == STATE_NOISE:
+        from lamsim.linear import state
+
+        return state.exact_llo(s, params, env, ridge)
     loadings, obs_loadings, noise, unpadded = _read(s, params, env)
     return latent_terms(*loadings, noise, ridge, Protocol.of(s.probe, s.action_target, s.chi, unpadded),
                         obs_loadings).llo
@@ -197,7 +205,12 @@ def evaluate_run(s: Setting, params: dict, env: dict, ridge: float, theory_part:
     """Every metric of one trained run, the LLO terms and the theory's under
     ``s.probe`` and ``s.action_target``. params: padded float32 arrays of one
     (seed, setting); env: the seed's padded float64 environment; theory_part:
-    :func:`theory_metrics` of the same setting and seed, if already computed."""
+    :func:`theory_metrics` of the same setting and seed, if already computed. Exogenous state:
+    :func:`lamsim.linear.state.evaluate_run` (it adds ``nmse_state`` and ``theory_nmse_state``)."""
+    if s.noise == STATE_NOISE:
+        from lamsim.linear import state
+
+        return state.evaluate_run(s, params, env, ridge, theory_part)
     params = unpadded_params(s, params)
     unpadded = _unpadded_env(s, env)
     ev = evaluate(params, unpadded, s.chi, noise_of(s, unpadded), s.latent, ridge, s.probe, s.action_target,

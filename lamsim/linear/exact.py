@@ -15,6 +15,13 @@ reconstruction residual is ``(M + N T) o + (1 - chi) N X s + N eps
 The difference IDM ``z = C (o' - o)`` is the full one at (C, D) = (-C, C)
 (:func:`lamsim.linear.model.full_idm`), so S = 0: every formula below holds for
 it as written, and the kappa1 terms vanish (the shared shift cancels in o' - o).
+
+Exogenous state (beyond the paper; lamsim/linear/state.py): o = u + sigma_e P e has covariance
+Sigma_o = I + (sigma_e^2 - 1) P P^T, and since P^T o = sigma_e e the drift sigma_e (rho - 1) P e
+is (rho - 1) P P^T o: T gains (rho - 1) P P^T, the o-loading L is taken through Sigma_o
+(||L||^2 + (sigma_e^2 - 1) ||L P||^2), and the innovation sigma_e sqrt(1 - rho^2) P xi enters as
+other-agent noise does with Y = P. A mask weighs the residual by W = I - (1 - beta) M M^T, so the
+loss loses (1 - beta) E||M^T r||^2, each source's loading seen through the thin M^T.
 """
 from __future__ import annotations
 
@@ -42,7 +49,7 @@ def _frob2(m: jax.Array) -> jax.Array:
 
 def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
                   iid: bool = True, exo: bool = True, augment: bool = True, labels: bool = True,
-                  uniform: bool = False) -> jax.Array:
+                  uniform: bool = False, state: bool = False, mask: bool = False) -> jax.Array:
     """E[:func:`lamsim.linear.model.loss`] of one setting, over the data, the
     augmentation shifts and the label draws of a batch of ``batch`` samples (scalar).
 
@@ -73,7 +80,8 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
     The only d_o x d_o products are the loading of o (a rank-d_z update of
     A - I - chi X Pi) and X Pi itself; every other norm is taken through
     d_z-sized Gram matrices or thin products. With A fixed to I there is no
-    d_o x d_o product at all.
+    d_o x d_o product at all. ``state``: the exogenous-state world (module docstring; env's
+    noise_map is P, the knobs' sigma_state and rho set it); ``mask``: the weighted loss.
     """
     a_mask, z_mask = model.masks(knobs, params.E.shape[0], params.C.shape[0])
     d_o = params.B.shape[0]
@@ -89,12 +97,14 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
 
     s = c + d                                            # [d_z, d_o]
     # The thin maps the latent meets: X (the action), and Y (other agents) when they move o'.
-    thin = jnp.concatenate([x, env.noise_map], axis=1) if exo else x
+    thin = jnp.concatenate([x, env.noise_map], axis=1) if exo or state else x
     d_thin = d @ thin                                    # [D X, D Y]  [d_z, d_a + d_b]
     # M + N T = (A - I - chi X Pi) + B S_chi with S_chi = S + chi D X Pi: X Pi is a constant, so the
     # backward pass meets d_o x d_o products only through B and S_chi.
     s_chi = s + chi * d_thin[:, :d_a] @ pi               # [d_z, d_o]
     gram_b = b.T @ b                                     # [d_z, d_z]
+    if state:
+        return _state_loss(params, knobs, env, batch, x, pi, b, s, d, d_thin, s_chi, gram_b, augment, labels, mask)
     if model.a_is_fixed(params):
         a_minus_i_norm = 0.0
         # ||B S_chi - chi X Pi||^2 through thin products.
@@ -137,6 +147,57 @@ def expected_loss(params: Params, knobs: Knobs, env: Environment, batch: int, *,
             action += _frob2(e @ d_mean)
     if augment:
         action += kappa ** 2 * jnp.sum(gram_e * gram_s)
+    return total + label_weight(knobs.label_rate, batch) * action / knobs.d_a.astype(jnp.float32)
+
+
+def _state_loss(params, knobs, env, batch, x, pi, b, s, d, d_thin, s_chi, gram_b, augment, labels, mask):
+    """:func:`expected_loss` in the exogenous-state world (module docstring); the masked inputs as
+    :func:`expected_loss` computes them. T = I + chi X Pi + (rho - 1) P P^T = I + K G with
+    K = [X, P] and G = [chi Pi; (rho - 1) P^T]."""
+    a_mask = (jnp.arange(x.shape[1]) < knobs.d_a).astype(x.dtype)
+    p, d_o, d_a = env.noise_map, b.shape[0], x.shape[1]
+    chi, kappa, rho, sigma = knobs.chi, knobs.kappa, knobs.rho, knobs.sigma_state
+    extra_var = sigma ** 2 - 1.0                          # Sigma_o = I + extra_var P P^T
+    innovation_var = sigma ** 2 * jnp.maximum(1.0 - rho ** 2, 0.0)
+    k = jnp.concatenate([x, p], axis=1)                   # [d_o, d_a + d_b]
+    g = jnp.concatenate([chi * pi, (rho - 1.0) * p.T], axis=0)
+    s_chi = s_chi + (rho - 1.0) * d_thin[:, d_a:] @ p.T   # + (rho - 1) D P P^T
+    fixed = model.a_is_fixed(params)
+    a_minus_i = 0.0 if fixed else params.A - jnp.eye(d_o, dtype=params.A.dtype)
+
+    def quadratic(rows):
+        """E||rows r||^2 over every source, rows [m, d_o] (None: the identity)."""
+        rb = b if rows is None else rows @ b
+        rk = k if rows is None else rows @ k
+        if fixed and rows is None:
+            load_p = b @ (s_chi @ p) - k @ (g @ p)
+            total = (jnp.sum(gram_b * (s_chi @ s_chi.T)) - 2.0 * jnp.sum((k.T @ b) * (g @ s_chi.T))
+                     + jnp.sum((k.T @ k) * (g @ g.T)))
+        else:
+            load = rb @ s_chi - rk @ g + (0.0 if fixed else (a_minus_i if rows is None else rows @ a_minus_i))
+            load_p = load @ p
+            total = _frob2(load)
+        total += extra_var * _frob2(load_p)
+        n_thin = rb @ d_thin - rk                          # rows [N X, N P]
+        total += (1.0 - chi) ** 2 * _frob2(n_thin[:, :d_a]) + innovation_var * _frob2(n_thin[:, d_a:])
+        if augment:
+            total += kappa ** 2 * (_frob2(rb @ s) + (0.0 if fixed else _frob2(
+                a_minus_i if rows is None else rows @ a_minus_i)))
+        return total
+
+    recon = quadratic(None)
+    if mask:
+        recon -= (1.0 - knobs.mask_weight) * quadratic(model.mask_basis(p, x, knobs).T)
+    total = recon / d_o
+    if not labels:
+        return total
+    e = params.E * a_mask[:, None]
+    e_thin = e @ d_thin
+    obs_head = e @ s_chi - chi * pi
+    action = (_frob2(obs_head) + extra_var * _frob2(obs_head @ p)
+              + (1.0 - chi) ** 2 * _frob2(e_thin[:, :d_a] - jnp.diag(a_mask)) + innovation_var * _frob2(e_thin[:, d_a:]))
+    if augment:
+        action += kappa ** 2 * _frob2(e @ s)
     return total + label_weight(knobs.label_rate, batch) * action / knobs.d_a.astype(jnp.float32)
 
 

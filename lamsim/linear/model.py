@@ -43,7 +43,9 @@ class Knobs(NamedTuple):
     """The per-setting numbers a group vmaps over (scalars per setting).
 
     d_a, d_z: int32 true sizes (<= the padded ones); sigma_iid, sigma_exo,
-    chi, kappa (= |kappa|), label_rate: float32.
+    chi, kappa (= |kappa|), label_rate: float32. Exogenous state (the defaults: none):
+    sigma_state (sigma_e), rho, mask_weight (beta) float32; mask_cover, mask_leak int32 (how
+    many exogenous and action directions the mask holds).
     """
 
     d_a: jax.Array
@@ -53,6 +55,11 @@ class Knobs(NamedTuple):
     chi: jax.Array
     kappa: jax.Array
     label_rate: jax.Array
+    sigma_state: jax.Array = 0.0
+    rho: jax.Array = 1.0
+    mask_weight: jax.Array = 1.0
+    mask_cover: jax.Array = 0
+    mask_leak: jax.Array = 0
 
 
 class Sources(NamedTuple):
@@ -61,6 +68,9 @@ class Sources(NamedTuple):
     obs [batch, d_o]; policy_drive = obs Pi^T [batch, d_a]; policy_noise s
     [batch, d_a]; iid [batch, d_o] or None; exo_effect = b Y^T [batch, d_o] or
     None; shift_idm, shift_fdm [batch, d_o] or None; label_draw [batch] or None.
+    Exogenous state (else None): obs is then u = g (I - P P^T), the part of o outside the
+    exogenous directions P (noise_map), state = e P^T, innovation = xi P^T, state_drive =
+    e P^T Pi^T [batch, d_a], and state_map P [d_o, d_b] (for the mask).
     """
 
     obs: jax.Array
@@ -71,10 +81,23 @@ class Sources(NamedTuple):
     shift_idm: jax.Array | None
     shift_fdm: jax.Array | None
     label_draw: jax.Array | None
+    state: jax.Array | None = None
+    innovation: jax.Array | None = None
+    state_drive: jax.Array | None = None
+    state_map: jax.Array | None = None
 
 
-def sources(raw: RawBatch, policy_map: jax.Array, noise_map: jax.Array) -> Sources:
-    """Apply the seed's fixed maps (Pi, Y) to its raw draws, once for all settings."""
+def sources(raw: RawBatch, policy_map: jax.Array, noise_map: jax.Array, mask: bool = False) -> Sources:
+    """Apply the seed's fixed maps (Pi, Y) to its raw draws, once for all settings.
+    With exogenous state (``raw.innovation`` drawn), ``noise_map`` is P_e (orthogonal to X);
+    ``mask`` keeps it as ``state_map`` for the weighted loss."""
+    if raw.innovation is not None:
+        u = raw.obs - (raw.obs @ noise_map) @ noise_map.T
+        state = raw.exo @ noise_map.T
+        return Sources(obs=u, policy_drive=u @ policy_map.T, policy_noise=raw.policy_noise, iid=None,
+                       exo_effect=None, shift_idm=raw.shift_idm, shift_fdm=raw.shift_fdm, label_draw=raw.label_draw,
+                       state=state, innovation=raw.innovation @ noise_map.T, state_drive=state @ policy_map.T,
+                       state_map=noise_map if mask else None)
     return Sources(
         obs=raw.obs,
         policy_drive=raw.obs @ policy_map.T,
@@ -154,6 +177,25 @@ def transition(src: Sources, knobs: Knobs, action_effect: jax.Array, a_mask: jax
     return a, o_next
 
 
+def state_transition(src: Sources, knobs: Knobs, action_effect: jax.Array, a_mask: jax.Array):
+    """The exogenous-state world's (o, a, o'): o = u + sigma_e P e, a = chi Pi o + (1 - chi) s,
+    o' = o + X a + sigma_e P (e' - e) with e' = rho e + sqrt(1 - rho^2) xi. Each [batch, .]."""
+    sigma, rho = knobs.sigma_state, knobs.rho
+    obs = src.obs + sigma * src.state
+    drive = src.policy_drive + sigma * src.state_drive
+    a = (knobs.chi * drive + (1.0 - knobs.chi) * src.policy_noise) * a_mask
+    change = (rho - 1.0) * src.state + jnp.sqrt(jnp.maximum(1.0 - rho * rho, 0.0)) * src.innovation
+    return obs, a, obs + a @ action_effect.T + sigma * change
+
+
+def mask_basis(state_map: jax.Array, action_effect: jax.Array, knobs: Knobs) -> jax.Array:
+    """M [d_o, d_b + d_a]: the masked directions, the first ``mask_cover`` exogenous ones (P) and
+    the first ``mask_leak`` action ones (X); the other columns 0. Orthonormal (P is orthogonal to X)."""
+    cover = (jnp.arange(state_map.shape[1]) < knobs.mask_cover).astype(state_map.dtype)
+    leak = (jnp.arange(action_effect.shape[1]) < knobs.mask_leak).astype(state_map.dtype)
+    return jnp.concatenate([state_map * cover, action_effect * leak], axis=1)
+
+
 def loss(params: Params, src: Sources, knobs: Knobs, action_effect: jax.Array) -> jax.Array:
     """Training loss of one setting on one batch (scalar).
 
@@ -162,11 +204,17 @@ def loss(params: Params, src: Sources, knobs: Knobs, action_effect: jax.Array) -
     augmentation (Sec. 4.3): z = C (o + kappa1) + D (o' + kappa1),
     o'_hat = A (o + kappa2) + B z - kappa2, target o'. With labels (Sec. 4.4):
     plus the mean over labelled samples of the per-coordinate squared error of
-    a_hat = E z (0 when the batch has no label).
+    a_hat = E z (0 when the batch has no label). Exogenous state: o, a, o' from
+    :func:`state_transition`; with ``src.state_map`` the reconstruction is weighted by
+    W = I - (1 - beta) M M^T (:func:`mask_basis`; MaskLAM, arXiv 2602.02259).
     """
     a_mask, z_mask = masks(knobs, params.E.shape[0], params.C.shape[0])
-    a, o_next = transition(src, knobs, action_effect, a_mask)
-    idm_obs, idm_next, fdm_obs = src.obs, o_next, src.obs
+    if src.state is None:
+        a, o_next = transition(src, knobs, action_effect, a_mask)
+        obs = src.obs
+    else:
+        obs, a, o_next = state_transition(src, knobs, action_effect, a_mask)
+    idm_obs, idm_next, fdm_obs = obs, o_next, obs
     if src.shift_idm is not None:
         idm_obs = idm_obs + knobs.kappa * src.shift_idm
         idm_next = idm_next + knobs.kappa * src.shift_idm
@@ -179,6 +227,9 @@ def loss(params: Params, src: Sources, knobs: Knobs, action_effect: jax.Array) -
     if src.shift_fdm is not None:
         pred = pred - knobs.kappa * src.shift_fdm
     total = jnp.mean(jnp.square(pred - o_next))
+    if src.state_map is not None:
+        masked = (pred - o_next) @ mask_basis(src.state_map, action_effect, knobs)
+        total = total - (1.0 - knobs.mask_weight) * jnp.sum(jnp.square(masked)) / o_next.size
     if src.label_draw is not None:
         a_hat = z @ params.E.T
         per_sample = jnp.sum(jnp.square((a_hat - a) * a_mask), axis=-1) / knobs.d_a.astype(jnp.float32)

@@ -34,10 +34,10 @@ import numpy as np
 import optax
 import optax.tree_utils as otu
 
-from lamsim.linear import exact, model, theory, world
+from lamsim.linear import exact, model, state, theory, world
 from lamsim.linear.evaluate import _unpadded_env, exact_llo, noise_of
 from lamsim.linear.model import Knobs, Params
-from lamsim.linear.settings import Setting
+from lamsim.linear.settings import STATE_NOISE, Setting
 from lamsim.linear.train import knobs_of
 
 #: The arrays a sweep with ``optimum=True`` adds, shaped like every metric ([*axes, seed]).
@@ -71,7 +71,8 @@ class Optimum(NamedTuple):
 def _knobs(s: Setting) -> Knobs:
     f64 = functools.partial(jnp.asarray, dtype=jnp.float64)
     return Knobs(jnp.int32(s.d_a), jnp.int32(s.d_z), f64(s.sigma_iid), f64(s.sigma_exo), f64(s.chi), f64(s.kappa),
-                 f64(s.label_rate))
+                 f64(s.label_rate), f64(s.sigma_state), f64(s.rho), f64(s.mask_weight),
+                 jnp.int32(s.d_b if s.mask_cover is None else s.mask_cover), jnp.int32(s.mask_leak))
 
 
 def _as_params(p: dict, e: np.ndarray) -> Params:
@@ -92,11 +93,12 @@ def starts(s: Setting, env: dict, seed: int, random_starts: int = RANDOM_STARTS)
         key = jax.random.fold_in(jax.random.key(seed), _START_TAG + i)
         p = model.init_params(key, knobs, s.d_o, s.d_a, s.d_z, s.learn_a, s.idm)
         out.append(Params(*(np.asarray(v, np.float64) for v in p)))
-    noise = noise_of(s, env)
-    principal = theory.principal_directions(env, s.chi, noise, s.d_z)
+    exo_state = s.noise == STATE_NOISE
+    principal = (state.principal_directions(s, env) if exo_state
+                 else theory.principal_directions(env, s.chi, noise_of(s, env), s.d_z))
     action = world.orthonormal_columns(np.concatenate([env["action_effect"], principal], axis=1))[:, :s.d_z]
     for u in (principal, action):
-        p = theory.subspace_params(env, s.chi, u, s.idm)
+        p = state.subspace_params(s, env, u) if exo_state else theory.subspace_params(env, s.chi, u, s.idm)
         if not s.learn_a:
             p["A"] = np.zeros((0, 0))
         out.append(_as_params(p, env["action_effect"].T @ u))
@@ -104,7 +106,7 @@ def starts(s: Setting, env: dict, seed: int, random_starts: int = RANDOM_STARTS)
 
 
 @functools.lru_cache(maxsize=None)
-def _solver(batch: int, uniform: bool, tol: float, max_iter: int):
+def _solver(batch: int, uniform: bool, tol: float, max_iter: int, exo_state: bool = False, masked: bool = False):
     """jit of one L-BFGS run: (params, knobs, env) -> (params, loss, grad_norm, iterations).
     Compiled once per shape and flags; the starts run one after another (vmapped, the zoom line
     search's nested loops take 2.5x longer to compile and run in lock-step)."""
@@ -112,7 +114,7 @@ def _solver(batch: int, uniform: bool, tol: float, max_iter: int):
 
     def run(params, knobs, env):
         def fun(p):
-            return exact.expected_loss(p, knobs, env, batch, uniform=uniform)
+            return exact.expected_loss(p, knobs, env, batch, uniform=uniform, state=exo_state, mask=masked)
 
         value_and_grad = optax.value_and_grad_from_state(fun)
 
@@ -145,7 +147,7 @@ def minimise(s: Setting, env: dict, seed: int = 0, random_starts: int = RANDOM_S
     points = starts(s, env, seed, random_starts)
     unpadded = _unpadded_env(s, env)
     uniform = s.noise_dist == "uniform" and s.sigma_iid > 0
-    solve = _solver(s.batch, uniform, float(tol), int(max_iter))
+    solve = _solver(s.batch, uniform, float(tol), int(max_iter), s.noise == STATE_NOISE, s.mask_active)
     with jax.enable_x64(True):
         knobs = _knobs(s)
         jenv = world.Environment(*(jnp.asarray(unpadded[k], jnp.float64) for k in world.Environment._fields))

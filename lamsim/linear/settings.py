@@ -13,7 +13,11 @@ from typing import Optional
 
 from lamsim.errors import SEED_LIMIT, STEP_LIMIT, fail as _fail, integer, plain, real
 
-NOISE_KINDS = ("none", "iid", "exo")
+NOISE_KINDS = ("none", "iid", "exo", "exo-state")
+#: Beyond the paper: exogenous *state* (``exo-state``), d_b directions P_e orthogonal to X that
+#: persist and evolve as an AR(1) (lamsim/linear/state.py, docs/method.md). Only it has ``rho``
+#: and the reconstruction mask; it is read with exact interventional probes only.
+STATE_NOISE = "exo-state"
 #: The distribution of i.i.d. noise: ``gaussian`` (sigma N(0, 1) per coordinate, paper Sec. 4.1) or
 #: ``uniform`` (sigma U[0, 1) per coordinate, mean sigma/2: the authors' Figure 4 middle script).
 NOISE_DISTS = ("gaussian", "uniform")
@@ -94,6 +98,10 @@ class Setting:
     obs_latent: Optional[str] = None
     reading: str = "exact"
     idm: str = "full"
+    rho: float = 1.0
+    mask_weight: float = 1.0
+    mask_cover: Optional[int] = None
+    mask_leak: int = 0
 
     def __post_init__(self):
         for name in ("d_o", "d_a", "d_z", "d_b", "batch"):
@@ -128,8 +136,9 @@ class Setting:
                               ("idm", IDMS)):
             if getattr(self, name) not in allowed:
                 _fail(name, getattr(self, name), f"must be one of {', '.join(allowed)}")
-        if self.noise_dist == "uniform" and self.noise == "exo":
-            _fail("noise_dist", self.noise_dist, "'uniform' is a distribution of i.i.d. noise, not of noise='exo'")
+        if self.noise_dist == "uniform" and self.noise in ("exo", STATE_NOISE):
+            _fail("noise_dist", self.noise_dist, f"'uniform' is a distribution of i.i.d. noise, not of noise={self.noise!r}")
+        self._check_state()
         if self.steps is not None:
             object.__setattr__(self, "steps", integer("steps", self.steps, 1, STEP_LIMIT - 1,
                                                       "must be None or an integer in [1, 2**31) (steps count in int32)"))
@@ -138,6 +147,48 @@ class Setting:
         if self.stream == "hash" and (self.d_o + 1) // 2 * self.batch > 2 ** 31:
             _fail("batch", self.batch, f"batch * ceil(d_o / 2) must be <= 2**31 with stream='hash', whose draws "
                                        f"are numbered by 32-bit counters (d_o={self.d_o}; or stream='jax')")
+
+    def _check_state(self):
+        """The exogenous-state fields: one-line errors naming the field (called once, by __post_init__)."""
+        object.__setattr__(self, "rho", real("rho", self.rho))
+        object.__setattr__(self, "mask_weight", real("mask_weight", self.mask_weight))
+        if not -1 < self.rho <= 1:
+            _fail("rho", self.rho, "must lie in (-1, 1] (the exogenous state's persistence; 1: frozen)")
+        if not 0 <= self.mask_weight <= 1:
+            _fail("mask_weight", self.mask_weight, "must lie in [0, 1] (the loss weight of the masked "
+                                                   "directions; 1: no mask, 0: a perfect mask)")
+        if self.mask_cover is not None:
+            object.__setattr__(self, "mask_cover", integer("mask_cover", self.mask_cover, 0, self.d_b,
+                                                           f"must be None (all d_b) or an integer in [0, d_b={self.d_b}]"))
+        object.__setattr__(self, "mask_leak", integer("mask_leak", self.mask_leak, 0, self.d_a,
+                                                      f"must be an integer in [0, d_a={self.d_a}]"))
+        if self.noise != STATE_NOISE:
+            for name, default in (("rho", 1.0), ("mask_weight", 1.0), ("mask_cover", None), ("mask_leak", 0)):
+                if getattr(self, name) != default:
+                    _fail(name, getattr(self, name), f"must stay {default} unless noise='{STATE_NOISE}'")
+            return
+        if self.sigma <= 0:
+            _fail("sigma", self.sigma, f"must be > 0 with noise='{STATE_NOISE}' (the background's amplitude)")
+        if self.d_a + self.d_b > self.d_o:
+            _fail("d_b", self.d_b, f"d_a + d_b must be <= d_o={self.d_o} with noise='{STATE_NOISE}' (the "
+                                   f"exogenous directions lie in the complement of the d_a={self.d_a} action ones)")
+        for name, allowed in (("probe", "interventional"), ("action_target", "action"), ("reading", "exact")):
+            if getattr(self, name) != allowed:
+                _fail(name, getattr(self, name), f"must be '{allowed}' with noise='{STATE_NOISE}'")
+        if self.latent == "unprojected" or self.obs_latent not in (None, self.latent):
+            _fail("latent", self.latent, f"must be 'true' or 'surrogate', read by every probe, with "
+                                         f"noise='{STATE_NOISE}'")
+        if self.profile == "faithful-exact":
+            _fail("profile", self.profile, f"must be exact, fast or faithful with noise='{STATE_NOISE}'")
+
+    @property
+    def mask_active(self) -> bool:
+        """Whether the loss is weighted (a mask that down-weights at least one direction)."""
+        return self.mask_weight < 1 and (self.mask_cover != 0 or self.mask_leak > 0)
+
+    @property
+    def sigma_state(self) -> float:
+        return self.sigma if self.noise == STATE_NOISE else 0.0
 
     @property
     def train_steps(self) -> int:

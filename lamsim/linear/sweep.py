@@ -28,7 +28,8 @@ from lamsim.linear import paper_probes
 from lamsim.linear.evaluate import METRICS, evaluate_run, exact_llo, paper_design, theory_metrics
 from lamsim.linear.optimum import OPTIMUM_METRICS, minimise, optimum_metrics
 from lamsim.linear.probes import DEFAULT_RIDGE
-from lamsim.linear.settings import Setting
+from lamsim.linear.settings import STATE_NOISE, Setting
+from lamsim.linear.state import STATE_METRICS
 from lamsim.linear.train import (EXPECTED_LOSS_PROFILES, GroupShape, bytes_per_run, group_key, group_shape,
                                  seed_inputs, train_settings)
 from lamsim.runtime import devices
@@ -324,10 +325,11 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
     plan = plan_sweep(sweep, memory_budget)
     seeds = sweep.seed_list()
     progress = Progress(sweep.name, plan.config_steps, stream)
-    arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS + (OPTIMUM_METRICS if sweep.optimum else ())}
+    state = STATE_METRICS if any(s.noise == STATE_NOISE for _, s in sweep.settings()) else ()
+    arrays = {m: np.full(sweep.shape, np.nan) for m in METRICS + (OPTIMUM_METRICS if sweep.optimum else ()) + state}
     for g, group in enumerate(plan.groups, 1):
         shape, members, chunk = group.shape, group.members, group.chunk
-        envs = [world.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b) for seed in seeds]
+        envs = [world.environment_f64(seed, shape.d_o, shape.d_a, shape.d_b, shape.state) for seed in seeds]
         inputs = seed_inputs(shape, seeds)
         for c in range(group.n_chunks):
             part = members[c * chunk:(c + 1) * chunk]

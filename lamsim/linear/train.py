@@ -21,7 +21,7 @@ import optax
 
 from lamsim.linear import exact, model, world
 from lamsim.linear.model import Knobs, Params
-from lamsim.linear.settings import Setting
+from lamsim.linear.settings import STATE_NOISE, Setting
 from lamsim.runtime import devices
 from lamsim.runtime.loop import seed_keys, segments
 
@@ -32,7 +32,9 @@ class GroupShape(NamedTuple):
     d_a, d_z are the padded (largest) sizes; iid/exo/augment/labels switch on
     the data streams and loss terms that some setting of the group needs;
     learn_a=False fixes A to I; uniform draws the i.i.d. noise as U[0, 1);
-    idm is the IDM variant (``difference`` stores D as [0, 0]).
+    idm is the IDM variant (``difference`` stores D as [0, 0]); state: the exogenous-state world
+    (its own environment, P_e orthogonal to X, and streams; never mixed with other noise kinds);
+    mask: the weighted reconstruction loss.
     """
 
     d_o: int
@@ -50,6 +52,8 @@ class GroupShape(NamedTuple):
     learn_a: bool = True
     uniform: bool = False
     idm: str = "full"
+    state: bool = False
+    mask: bool = False
 
 
 class TrainState(NamedTuple):
@@ -132,6 +136,8 @@ def make_trainer(shape: GroupShape):
     opt = optimizer(shape.profile, shape.steps)
     meanfield = shape.profile == "faithful-exact"
     flags = dict(iid=shape.iid, exo=shape.exo, augment=shape.augment)
+    if shape.state:
+        flags.update(state=True, mask=shape.mask)
 
     def init_one(seed, knobs):
         params = model.init_params(_keys(seed)[0], knobs, shape.d_o, shape.d_a, shape.d_z, shape.learn_a, shape.idm)
@@ -144,8 +150,8 @@ def make_trainer(shape: GroupShape):
         key = jax.random.fold_in(_keys(seed)[1], step)
         raw = world.raw_batch(key, shape.batch, shape.d_o, shape.d_a, shape.d_b,
                              iid=shape.iid, exo=shape.exo, augment=shape.augment, labels=shape.labels,
-                             generator=shape.stream, uniform=shape.uniform)
-        return model.sources(raw, env.policy_map, env.noise_map)
+                             generator=shape.stream, uniform=shape.uniform, state=shape.state)
+        return model.sources(raw, env.policy_map, env.noise_map, shape.mask)
 
     def apply(state, grads):
         updates, opt_state = opt.update(grads, state.opt_state, state.params)
@@ -191,7 +197,9 @@ def make_trainer(shape: GroupShape):
 
 
 def group_key(s: Setting) -> tuple:
-    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile, s.stream, s.learn_a, s.noise_dist, s.idm)
+    # Exogenous state has its own environment (P_e depends on d_a), so d_a is not padded across it.
+    state = s.d_a if s.noise == STATE_NOISE else None
+    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile, s.stream, s.learn_a, s.noise_dist, s.idm, state)
 
 
 def group_shape(settings: Sequence[Setting]) -> GroupShape:
@@ -202,7 +210,7 @@ def group_shape(settings: Sequence[Setting]) -> GroupShape:
         iid=any(s.sigma_iid > 0 for s in settings), exo=any(s.sigma_exo > 0 for s in settings),
         augment=any(s.kappa > 0 for s in settings), labels=any(s.label_rate > 0 for s in settings),
         learn_a=s0.learn_a, uniform=s0.noise_dist == "uniform" and any(s.sigma_iid > 0 for s in settings),
-        idm=s0.idm,
+        idm=s0.idm, state=s0.noise == STATE_NOISE, mask=any(s.mask_active for s in settings),
     )
 
 
@@ -226,6 +234,11 @@ def knobs_of(settings: Sequence[Setting]) -> Knobs:
         chi=f32([s.chi for s in settings]),
         kappa=f32([s.kappa for s in settings]),
         label_rate=f32([s.label_rate for s in settings]),
+        sigma_state=f32([s.sigma_state for s in settings]),
+        rho=f32([s.rho for s in settings]),
+        mask_weight=f32([s.mask_weight for s in settings]),
+        mask_cover=jnp.asarray([s.d_b if s.mask_cover is None else s.mask_cover for s in settings], jnp.int32),
+        mask_leak=jnp.asarray([s.mask_leak for s in settings], jnp.int32),
     )
 
 
@@ -241,7 +254,7 @@ def compiled_trainer(shape: GroupShape):
 def seed_inputs(shape: GroupShape, seeds: Sequence[int]):
     """(seeds [S], environments [S, ...]) on every device: what a group's chunks share."""
     return (devices.shard_axis(jnp.asarray(seeds, jnp.int32), None),
-            devices.shard_axis(world.environments(seeds, shape.d_o, shape.d_a, shape.d_b), None))
+            devices.shard_axis(world.environments(seeds, shape.d_o, shape.d_a, shape.d_b, shape.state), None))
 
 
 def train_settings(shape: GroupShape, settings: Sequence[Setting], inputs: tuple,

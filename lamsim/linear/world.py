@@ -27,6 +27,8 @@ import numpy as np
 
 # Stream identifiers folded into the step key: one independent stream each.
 STREAM_OBS, STREAM_POLICY, STREAM_IID, STREAM_EXO, STREAM_SHIFT_IDM, STREAM_SHIFT_FDM, STREAM_LABEL = range(7)
+#: The exogenous state's innovation xi (noise='exo-state'; its current state e uses STREAM_EXO).
+STREAM_INNOVATION = 7
 
 
 class Environment(NamedTuple):
@@ -34,7 +36,8 @@ class Environment(NamedTuple):
 
     action_effect: [d_o, d_a] X, orthonormal columns (q = X a).
     policy_map:    [d_a, d_o] Pi, orthonormal rows (a = chi Pi o + (1 - chi) s).
-    noise_map:     [d_o, d_b] Y, orthonormal columns (eps = sigma_exo Y b).
+    noise_map:     [d_o, d_b] Y, orthonormal columns (eps = sigma_exo Y b); for exogenous
+                   state, P_e, orthonormal columns orthogonal to X (:func:`environment_f64`).
     """
 
     action_effect: jax.Array
@@ -65,27 +68,34 @@ def _gaussian_columns(key: jax.Array, rows: int, cols: int) -> np.ndarray:
     return np.asarray(jax.vmap(lambda k: jax.random.normal(k, (rows,)))(keys)).T
 
 
-def environment_f64(seed: int, d_o: int, d_a: int, d_b: int) -> dict:
+def environment_f64(seed: int, d_o: int, d_a: int, d_b: int, state: bool = False) -> dict:
     """The environment of ``seed`` in float64: ``action_effect`` [d_o, d_a],
-    ``policy_map`` [d_a, d_o], ``noise_map`` [d_o, d_b]."""
+    ``policy_map`` [d_a, d_o], ``noise_map`` [d_o, d_b].
+
+    ``state=True`` (exogenous state): the noise map's Gaussian columns are orthonormalised after
+    X's, so P_e = noise_map lies in the orthogonal complement of span(X) (background pixels are
+    not the agent's) and depends on d_a; X and Pi are the same as without it. Needs d_a + d_b <= d_o.
+    """
     key = jax.random.fold_in(jax.random.key(seed), 0x5EED)
     kx, kp, ky = jax.random.split(key, 3)
+    x_gauss, y_gauss = _gaussian_columns(kx, d_o, d_a), _gaussian_columns(ky, d_o, d_b)
     return {
-        "action_effect": orthonormal_columns(_gaussian_columns(kx, d_o, d_a)),
+        "action_effect": orthonormal_columns(x_gauss),
         "policy_map": orthonormal_columns(_gaussian_columns(kp, d_o, d_a)).T,
-        "noise_map": orthonormal_columns(_gaussian_columns(ky, d_o, d_b)),
+        "noise_map": (orthonormal_columns(np.concatenate([x_gauss, y_gauss], axis=1))[:, d_a:] if state
+                      else orthonormal_columns(y_gauss)),
     }
 
 
-def environment(seed: int, d_o: int, d_a: int, d_b: int) -> Environment:
+def environment(seed: int, d_o: int, d_a: int, d_b: int, state: bool = False) -> Environment:
     """:func:`environment_f64` as float32 device arrays."""
-    env = environment_f64(seed, d_o, d_a, d_b)
+    env = environment_f64(seed, d_o, d_a, d_b, state)
     return Environment(*(jnp.asarray(env[k], jnp.float32) for k in Environment._fields))
 
 
-def environments(seeds, d_o: int, d_a: int, d_b: int) -> Environment:
+def environments(seeds, d_o: int, d_a: int, d_b: int, state: bool = False) -> Environment:
     """:func:`environment` of every seed, stacked along a leading seed axis."""
-    envs = [environment(s, d_o, d_a, d_b) for s in seeds]
+    envs = [environment(s, d_o, d_a, d_b, state) for s in seeds]
     return jax.tree.map(lambda *xs: jnp.stack(xs), *envs)
 
 
@@ -163,7 +173,8 @@ class RawBatch(NamedTuple):
     (standard normals, or U[0, 1) for uniform i.i.d. noise);
     exo b [batch, d_b] or None; shift_idm, shift_fdm [batch, d_o] or None
     (unit-variance kappa1, kappa2 before scaling by |kappa|); label_draw
-    [batch] uniforms or None.
+    [batch] uniforms or None; innovation xi [batch, d_b] or None (exogenous state, whose
+    current state e is then ``exo``).
     """
 
     obs: jax.Array
@@ -173,6 +184,7 @@ class RawBatch(NamedTuple):
     shift_idm: jax.Array | None
     shift_fdm: jax.Array | None
     label_draw: jax.Array | None
+    innovation: jax.Array | None = None
 
 
 def jax_normal(key: jax.Array, batch: int, width: int) -> jax.Array:
@@ -197,8 +209,9 @@ GENERATORS = {"hash": (stream_normal, stream_normal_columns, stream_uniform_matr
 
 def raw_batch(key: jax.Array, batch: int, d_o: int, d_a: int, d_b: int, *,
               iid: bool, exo: bool, augment: bool, labels: bool, generator: str = "hash",
-              uniform: bool = False) -> RawBatch:
-    """Draw one step's standard sources; the flags skip streams nobody uses.
+              uniform: bool = False, state: bool = False) -> RawBatch:
+    """Draw one step's standard sources; the flags skip streams nobody uses (``state``: the
+    exogenous state e, in ``exo``, and its innovation xi).
     ``generator`` picks the normals' source (a key of :data:`GENERATORS`);
     ``uniform`` draws the i.i.d. noise stream as U[0, 1) instead of N(0, 1)."""
     normal, normal_columns, uniform_matrix = GENERATORS[generator]
@@ -210,8 +223,9 @@ def raw_batch(key: jax.Array, batch: int, d_o: int, d_a: int, d_b: int, *,
         obs=normal(stream(STREAM_OBS), batch, d_o),
         policy_noise=normal_columns(stream(STREAM_POLICY), batch, d_a),
         iid=(uniform_matrix if uniform else normal)(stream(STREAM_IID), batch, d_o) if iid else None,
-        exo=normal(stream(STREAM_EXO), batch, d_b) if exo else None,
+        exo=normal(stream(STREAM_EXO), batch, d_b) if exo or state else None,
         shift_idm=normal(stream(STREAM_SHIFT_IDM), batch, d_o) if augment else None,
         shift_fdm=normal(stream(STREAM_SHIFT_FDM), batch, d_o) if augment else None,
         label_draw=stream_uniform(stream(STREAM_LABEL), batch) if labels else None,
+        innovation=normal(stream(STREAM_INNOVATION), batch, d_b) if state else None,
     )
