@@ -9,10 +9,12 @@ PROFILE ?= exact
 SEEDS ?= 3
 TABLE_SEEDS ?=
 RESULTS ?= results
-# One pytest worker per core (at most 4); each test file stays on one worker, so its module-scoped
-# fixtures (trained models) are built once. TEST_WORKERS=0 runs in this process.
-TEST_WORKERS ?= auto
-PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
+# make test runs in one process that uses every core (the suite's training is compute-bound, so
+# parallel workers made it slower here); make test-fast, mostly compiles, runs one pytest worker per
+# core (at most 4), each on one core (tests/conftest.py), each test file on one worker.
+# Both share one compilation cache per run (tests/conftest.py).
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider
+FAST_WORKERS ?= auto
 TABLE_SEEDS_FLAG := $(if $(TABLE_SEEDS),--table-seeds $(TABLE_SEEDS),)
 
 .PHONY: venv test test-fast bench figures draw experiments check check-quick clean-venv
@@ -29,7 +31,7 @@ test: $(STAMP)
 	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(PYTEST) -m "not slow"
+	$(PYTEST) -n $(FAST_WORKERS) --maxprocesses 4 --dist loadfile -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m lamsim bench
