@@ -9,9 +9,9 @@ PROFILE ?= exact
 SEEDS ?= 3
 TABLE_SEEDS ?=
 RESULTS ?= results
-# make test runs in one process that uses every core (the suite's training is compute-bound, so
-# parallel workers made it slower here); make test-fast, mostly compiles, runs one pytest worker per
-# core (at most 4), each on one core (tests/conftest.py), each test file on one worker.
+# make test runs in one process that uses every core (its slow tests train; parallel workers were
+# not shown faster, docs/performance.md Sec. 11); make test-fast, mostly compiles, runs one pytest
+# worker per core (at most 4), each on one core (tests/conftest.py), each test file on one worker.
 # Both share one compilation cache per run (tests/conftest.py).
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 FAST_WORKERS ?= auto
