@@ -9,12 +9,12 @@ PROFILE ?= exact
 SEEDS ?= 3
 TABLE_SEEDS ?=
 RESULTS ?= results
-# make test runs in one process that uses every core (its slow tests train; parallel workers were
-# not shown faster, docs/performance.md Sec. 11); make test-fast, mostly compiles, runs one pytest
-# worker per core (at most 4), each on one core (tests/conftest.py), each test file on one worker.
-# Both share one compilation cache per run (tests/conftest.py).
+# make test and make test-fast run one pytest worker per core (at most 4), each on one core and one
+# host device (tests/conftest.py), each test file on one worker; both share one compilation cache
+# per run (tests/conftest.py). docs/performance.md Sec. 11 has the measurements.
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
-FAST_WORKERS ?= auto
+WORKERS ?= auto
+XDIST := -n $(WORKERS) --maxprocesses 4 --dist loadfile
 TABLE_SEEDS_FLAG := $(if $(TABLE_SEEDS),--table-seeds $(TABLE_SEEDS),)
 
 .PHONY: venv test test-fast bench figures draw experiments check check-quick clean-venv
@@ -28,10 +28,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(PYTEST)
+	$(PYTEST) $(XDIST)
 
 test-fast: $(STAMP)
-	$(PYTEST) -n $(FAST_WORKERS) --maxprocesses 4 --dist loadfile -m "not slow"
+	$(PYTEST) $(XDIST) -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m lamsim bench

@@ -28,8 +28,8 @@ def _close(a, b, rtol=2e-5):
 @pytest.mark.slow
 def test_per_frame_update_matches_per_sample():
     setting = SETTING
-    init, _ = at.make_trainer(CONFIG)
-    state, data = jax.tree.map(lambda x: x[0], jax.jit(init)(jnp.asarray([0]), asg.knobs_of([setting], CONFIG)))
+    init, _ = at.jitted_trainer(CONFIG)  # compiled as training compiles it
+    state, data = jax.tree.map(lambda x: x[0], init(jnp.asarray([0]), asg.knobs_of([setting], CONFIG)))
     knobs = jax.tree.map(lambda x: x[0], asg.knobs_of([setting], CONFIG))
     draws = at.epoch_draws(at.run_keys(0)[2], jnp.int32(0), CONFIG)
     models = {f: AuthorsLAM(CONFIG, f) for f in ("per-sample", "per-frame")}

@@ -66,8 +66,9 @@ def plan(config: AuthorsConfig, runs: int, backend: str = "gpu", device_memory: 
         # A constant predicate: XLA drops the measurement branch, which "measure" costs apart.
         return update(state, data, draws, knobs, jnp.int32(0), False)
 
-    compiled = {"update": jax.jit(update_only).lower(state, data, draws, knobs).compile(),
-                "measure": jax.jit(measure_only).lower(state, data, knobs).compile()}
+    options = devices.ANALYSIS_COMPILER_OPTIONS  # compiled to be analysed, never run
+    compiled = {"update": jax.jit(update_only).lower(state, data, draws, knobs).compile(compiler_options=options),
+                "measure": jax.jit(measure_only).lower(state, data, knobs).compile(compiler_options=options)}
     cost = {}
     for name, c in compiled.items():
         memory = c.memory_analysis()
