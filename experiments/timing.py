@@ -54,7 +54,7 @@ from experiments.runner import DEFAULT_SEEDS, run_experiment
 from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, STEP_LIMIT, fail, integer
 from lamsim.linear.settings import PROFILES
 from lamsim.runtime import results
-from lamsim.runtime.devices import ANALYSIS_COMPILER_OPTIONS, compiled_flops, use_all_host_cores
+from lamsim.runtime.devices import compile_for_analysis, compiled_flops, use_all_host_cores
 
 
 def time_panels(panels, profiles, seeds: int, stream=sys.stderr) -> dict:
@@ -157,8 +157,7 @@ def time_table1_step(seeds: int = 20, steps: int = 200) -> dict:
     for name, fn in (("update", whole), ("data", data_only), ("forward_backward", network_only),
                      ("adam", adam_only)):
         out[f"{name}_ms"] = _ms_per_step(jax.jit(fn).lower(state).compile(), (state,), steps)
-    one = compiled_flops(jax.jit(lambda s: segment(s, run_seeds, knobs, jnp.int32(0), 1)).lower(state).compile(
-        compiler_options=ANALYSIS_COMPILER_OPTIONS))  # analysed, never run
+    one = compiled_flops(compile_for_analysis(lambda s: segment(s, run_seeds, knobs, jnp.int32(0), 1), state))
     # XLA costs one device's share of a sharded program (checked: 1 device and 2 give the same total).
     shares = out["devices"] if sharded else 1
     out["gflop_per_update"] = round(one * shares / 1e9, 3)
@@ -269,7 +268,7 @@ def time_authors_step(config, seeds: int = 5, steps: int = 20, formulation: Opti
         return jax.vmap(lambda s, d, dr, k: update(s, d, dr, k, jnp.int32(0), False)[0])(state, data, draws, knobs)
 
     # = runs x plan()'s one-run update (checked: within 0.04%; plan() rounds to 4 decimals per run).
-    one = flops(jax.jit(single).lower(state, data, draws, knobs).compile(compiler_options=ANALYSIS_COMPILER_OPTIONS))
+    one = flops(compile_for_analysis(single, state, data, draws, knobs))
     out["gflop_per_update"] = float(f"{one / 1e9:.6g}")
     # XLA's cost analysis of the scan of ``steps`` updates counts its body once, not ``steps`` times.
     out["gflop_scan_cost_analysis"] = float(f"{scan_flops / 1e9:.6g}")

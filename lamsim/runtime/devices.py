@@ -212,6 +212,12 @@ def memory_limit(backend: str = None, n_devices: int = None, device_memory: floa
 ANALYSIS_COMPILER_OPTIONS = {"xla_backend_optimization_level": 0}
 
 
+def compile_for_analysis(fn, *args):
+    """``fn`` jitted and compiled for ``args`` under :data:`ANALYSIS_COMPILER_OPTIONS`: a program to
+    read :func:`compiled_flops` and ``memory_analysis()`` from, not to run."""
+    return jax.jit(fn).lower(*args).compile(compiler_options=ANALYSIS_COMPILER_OPTIONS)
+
+
 def compiled_flops(compiled) -> float:
     """Floating-point operations of a compiled program from XLA's cost analysis (one device's
     share of a sharded program; a scan's body counted once); NaN where XLA gives none."""

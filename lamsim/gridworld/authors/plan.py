@@ -66,9 +66,8 @@ def plan(config: AuthorsConfig, runs: int, backend: str = "gpu", device_memory: 
         # A constant predicate: XLA drops the measurement branch, which "measure" costs apart.
         return update(state, data, draws, knobs, jnp.int32(0), False)
 
-    options = devices.ANALYSIS_COMPILER_OPTIONS  # compiled to be analysed, never run
-    compiled = {"update": jax.jit(update_only).lower(state, data, draws, knobs).compile(compiler_options=options),
-                "measure": jax.jit(measure_only).lower(state, data, knobs).compile(compiler_options=options)}
+    compiled = {"update": devices.compile_for_analysis(update_only, state, data, draws, knobs),
+                "measure": devices.compile_for_analysis(measure_only, state, data, knobs)}
     cost = {}
     for name, c in compiled.items():
         memory = c.memory_analysis()
