@@ -215,6 +215,8 @@ ANALYSIS_COMPILER_OPTIONS = {"xla_backend_optimization_level": 0}
 def compile_for_analysis(fn, *args):
     """``fn`` jitted and compiled for ``args`` under :data:`ANALYSIS_COMPILER_OPTIONS`: a program to
     read :func:`compiled_flops` and ``memory_analysis()`` from, not to run."""
+    import jax
+
     return jax.jit(fn).lower(*args).compile(compiler_options=ANALYSIS_COMPILER_OPTIONS)
 
 
