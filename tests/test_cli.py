@@ -9,7 +9,19 @@ METRIC_KEYS = {"llo", "nmse_action", "nmse_noise", "nmse_obs", "loss", "pca_floo
 
 
 def _cli(*args):
+    """``python -m lamsim ARGS`` in a new process: the entry point itself."""
     return subprocess.run([sys.executable, "-m", "lamsim", *args], capture_output=True, text=True, timeout=300)
+
+
+def _main(capsys, *args) -> dict:
+    """The same ``main`` the command line runs, in this process (programs compiled here are shared
+    with the other tests): its JSON on stdout, after exit status 0."""
+    from lamsim.__main__ import main
+
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
 
 
 @pytest.mark.slow
@@ -26,18 +38,18 @@ def test_run_prints_one_json_object_with_mean_and_per_seed():
 
 
 @pytest.mark.slow
-def test_run_without_other_agents_reports_null_dy_ratio():
-    doc = json.loads(_cli("run", "--steps", "50").stdout)
+def test_run_without_other_agents_reports_null_dy_ratio(capsys):
+    doc = _main(capsys, "run", "--steps", "50")
     assert doc["mean"]["dy_ratio"] is None and doc["per_seed"]["dy_ratio"] == [None]
 
 
 @pytest.mark.slow
-def test_run_echoes_the_probe_protocol():
+def test_run_echoes_the_probe_protocol(capsys):
     """--probe and --action-target reach the evaluation and the settings echo."""
     args = ("run", "--noise", "iid", "--sigma", "0.5", "--chi", "0.5", "--steps", "50")
-    doc = json.loads(_cli(*args, "--probe", "policy-fit", "--action-target", "subspace").stdout)
+    doc = _main(capsys, *args, "--probe", "policy-fit", "--action-target", "subspace")
     assert doc["settings"]["probe"] == "policy-fit" and doc["settings"]["action_target"] == "subspace"
-    default = json.loads(_cli(*args).stdout)
+    default = _main(capsys, *args)
     assert default["settings"]["probe"] == "interventional" and default["settings"]["action_target"] == "action"
     # The same trained model, read under another protocol (training does not depend on it).
     assert doc["mean"]["loss"] == default["mean"]["loss"]
@@ -66,10 +78,8 @@ def test_bad_input_is_a_clear_error(args, words, capsys):
 
 
 @pytest.mark.slow
-def test_bench_reports_throughput():
-    out = _cli("bench", "--configs", "4", "--steps", "200")
-    assert out.returncode == 0, out.stderr
-    doc = json.loads(out.stdout)
+def test_bench_reports_throughput(capsys):
+    doc = _main(capsys, "bench", "--configs", "4", "--steps", "200")
     assert {"sample", "exact", "exact_over_sample", "device", "jax_version"} <= set(doc)
     assert (doc["configs"], doc["steps"]) == (4, 200)
     rates = {}

@@ -14,7 +14,7 @@ from lamsim.runtime.devices import use_all_host_cores
 use_all_host_cores()
 import jax
 from lamsim import Axis, Setting, Sweep, run_sweep
-sweep = Sweep("devices", Setting(noise="exo", steps=300), (Axis.of("sigma", [0.5, 2.0]), Axis.of("d_z", [8, 16])),
+sweep = Sweep("devices", Setting(noise="exo", d_o=32, steps=100), (Axis.of("sigma", [0.5, 2.0]), Axis.of("d_z", [4, 8])),
               seeds=2)
 r = run_sweep(sweep, memory_budget=int(sys.argv[1]))
 print(json.dumps({"devices": jax.device_count(), "chunks": r.meta["chunks"],

@@ -4,39 +4,21 @@ import dataclasses
 
 import chex
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from lamsim.gridworld.authors import evaluate as ae
 from lamsim.gridworld.authors import settings as asg
 from lamsim.gridworld.authors import plan as authors_plan
-from lamsim.gridworld.authors import train as at
 from lamsim.gridworld.authors import world as aw
 from lamsim.runtime import results
 
-TINY = dict(width=4, mlp_width=8, batch=32, epochs=6, trajectories=200, frames=12, metric_epochs=2)
-
-
-@pytest.fixture(scope="module")
-def trained():
-    """Every row of the authors' table x 2 seeds, trained at a tiny size."""
-    from experiments.table1 import AUTHORS_ROWS
-
-    config = asg.profile("faithful", **TINY)
-    state, knobs = at.train_runs(config, list(AUTHORS_ROWS.values()), [0, 1])
-    init, _ = at.make_trainer(config)
-    seeds = jnp.tile(jnp.asarray([0, 1], jnp.int32), len(AUTHORS_ROWS))
-    knobs_in = asg.knobs_of([r for r in AUTHORS_ROWS.values() for _ in range(2)], config)
-    # Compiled as training compiles it, so the initial draws are the same to the bit.
-    initial, data = jax.jit(init).lower(seeds, knobs_in).compile(compiler_options=at.INIT_COMPILER_OPTIONS)(
-        seeds, knobs_in)
-    return config, state, knobs, initial, data
+from authors_tiny import TINY  # tests/authors_tiny.py
 
 
 @pytest.mark.slow
-def test_training_carries_batchnorm_state_and_fills_the_metrics_window(trained):
-    config, state, knobs, initial, data = trained
+def test_training_carries_batchnorm_state_and_fills_the_metrics_window(authors_tiny_trained):
+    config, state, knobs, initial, data = authors_tiny_trained
     before = jax.tree.leaves(initial.batch_stats)
     after = jax.tree.leaves(state.batch_stats)
     assert len(after) == 12  # mean and variance of 2 BatchNorms in the encoder and 4 in the FDM
@@ -61,8 +43,8 @@ def test_training_carries_batchnorm_state_and_fills_the_metrics_window(trained):
 
 
 @pytest.mark.slow
-def test_metrics_are_normalised_as_the_authors_did(trained):
-    config, state, knobs, _, _ = trained
+def test_metrics_are_normalised_as_the_authors_did(authors_tiny_trained):
+    config, state, knobs, _, _ = authors_tiny_trained
     m = ae.window_metrics(state.window, knobs, config)
     mse = np.asarray(state.window.controllable) / np.asarray(state.window.updates)
     np.testing.assert_allclose(m["controllable_loss"], mse / 0.060, rtol=1e-6)

@@ -1,5 +1,5 @@
 """Table 1 as the authors ran it, trained in resumable (row, seed) units (experiments/table1_units.py),
-at the tiny size of tests/test_table1_authors_train.py with 2 rows and 1 seed."""
+at the tiny size of tests/authors_tiny.py with 2 rows and 1 seed."""
 import dataclasses
 import json
 
@@ -13,7 +13,8 @@ from lamsim.gridworld.authors import settings as asg
 from lamsim.gridworld.authors import train as at
 from lamsim.runtime import results
 
-TINY = dict(width=4, mlp_width=8, batch=32, epochs=6, trajectories=200, frames=12, metric_epochs=2)
+from authors_tiny import SEEDS, TINY  # tests/authors_tiny.py
+
 ROWS = ("no_noise", "high_noise")
 #: The CLI flags of the TINY size (a table named table1_authors_custom).
 TINY_FLAGS = [f for k, v in TINY.items() for f in (f"--{k.replace('_', '-')}", str(v))]
@@ -93,14 +94,18 @@ def test_an_interrupted_run_resumes_and_matches_an_uninterrupted_one(uninterrupt
 
 
 @pytest.mark.slow
-def test_a_unit_alone_equals_the_same_run_batched_with_another(uninterrupted):
-    """Alone (one run per program, as units train) and batched with another row (two vmapped runs,
-    split over the host's two devices): the counts, updates and resets are equal and the loss sums
-    agree to about one float32 ulp (measured: relative 7.7e-8 at most, and bit-identical for
-    stochastic_train), not bit for bit: XLA compiles the two programs' reductions differently."""
+def test_a_unit_alone_equals_the_same_run_batched_with_the_others(uninterrupted, authors_tiny_trained):
+    """Alone (one run per program, as units train) and batched with the table's other runs (every
+    row x 2 seeds vmapped in one program, tests/authors_tiny.py): the counts, updates and resets are
+    equal and the loss sums agree to about one float32 ulp (measured: relative 7.7e-8 at most with
+    one other run, and bit-identical for stochastic_train), not bit for bit: XLA compiles the
+    programs' reductions differently."""
     table, out = _table(), uninterrupted[0]
-    state, _ = at.train_runs(table.model, [table.rows[r] for r in ROWS], [0])
-    for i, row in enumerate(ROWS):
+    config, state, _, _, _ = authors_tiny_trained
+    assert config == table.model
+    every_row = list(table1.AUTHORS_ROWS)
+    for row in ROWS:
+        i = every_row.index(row) * len(SEEDS) + SEEDS.index(0)  # the batch is setting-major
         alone = json.loads(tu.unit_path(out, table, row, 0).read_text())
         for field in ("controllable", "stochastic", "controllable_train", "stochastic_train"):
             np.testing.assert_allclose(np.asarray(getattr(state.window, field))[i], alone["window"][field],
