@@ -1,9 +1,6 @@
 """The tiny size at which the tests train Table 1 as the authors ran it, and its one 14-run
 training (every row x seeds 0 and 1), shared by the test files that need it (tests/conftest.py
 runs them in one pytest worker, so its programs compile once)."""
-import jax
-import jax.numpy as jnp
-
 from lamsim.gridworld.authors import settings as asg
 from lamsim.gridworld.authors import train as at
 
@@ -18,11 +15,8 @@ def train_every_row():
     from experiments.table1 import AUTHORS_ROWS
 
     config = asg.profile("faithful", **TINY)
-    state, knobs = at.train_runs(config, list(AUTHORS_ROWS.values()), list(SEEDS))
-    init, _ = at.make_trainer(config)
-    seeds = jnp.tile(jnp.asarray(SEEDS, jnp.int32), len(AUTHORS_ROWS))
-    knobs_in = asg.knobs_of([r for r in AUTHORS_ROWS.values() for _ in SEEDS], config)
-    # Compiled as training compiles it, so the initial draws are the same to the bit.
-    initial, data = jax.jit(init).lower(seeds, knobs_in).compile(compiler_options=at.INIT_COMPILER_OPTIONS)(
-        seeds, knobs_in)
+    rows = list(AUTHORS_ROWS.values())
+    state, knobs = at.train_runs(config, rows, list(SEEDS))
+    # The initial state and data as training drew them: the trainer's own compiled initialisation.
+    _, _, initial, data, _ = at.prepare_runs(config, rows, list(SEEDS))
     return config, state, knobs, initial, data
