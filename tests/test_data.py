@@ -3,6 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from lamsim.linear import model
 from lamsim.linear import world as data
 
 
@@ -66,3 +67,43 @@ def test_raw_batch_skips_unused_streams():
     assert raw.iid is None and raw.shift_idm is None and raw.shift_fdm is None
     assert raw.exo.shape == (16, 2) and raw.label_draw.shape == (16,) and raw.obs.shape == (16, 32)
     assert raw.obs.dtype == jnp.float32
+
+
+def _init_per_matrix(key, knobs, d_o, d_a, d_z, learn_a, idm):
+    """The initialisation as its docstring defines it: row r of each matrix from its own
+    fold_in(split(key, 5)[matrix], r), a draw per matrix, scaled by 1/sqrt(fan_in) and masked."""
+    keys = jax.random.split(key, 5)
+
+    def rows(k, n, cols):
+        folded = jax.vmap(lambda r: jax.random.fold_in(keys[k], r))(jnp.arange(n))
+        return jax.vmap(lambda f: jax.random.uniform(f, (cols,), jnp.float32, -1.0, 1.0))(folded)
+
+    a_mask, z_mask = model.masks(knobs, d_a, d_z)
+    fan_z = jax.lax.rsqrt(knobs.d_z.astype(jnp.float32))
+    empty = jnp.zeros((0, 0), jnp.float32)
+    return model.Params(
+        A=rows(0, d_o, d_o) * d_o ** -0.5 if learn_a else empty,
+        B=(rows(1, d_z, d_o) * fan_z).T * z_mask,
+        C=rows(2, d_z, d_o) * d_o ** -0.5 * z_mask[:, None],
+        D=rows(3, d_z, d_o) * d_o ** -0.5 * z_mask[:, None] if idm == "full" else empty,
+        E=rows(4, d_a, d_z) * fan_z * a_mask[:, None] * z_mask)
+
+
+@pytest.mark.parametrize("d_o, d_a, d_z, learn_a, idm", [(16, 3, 5, True, "full"), (12, 6, 12, False, "difference")])
+def test_init_params_draws_once_the_numbers_of_a_draw_per_matrix(d_o, d_a, d_z, learn_a, idm):
+    """model.init_params cuts every matrix from one draw: bit for bit the per-matrix definition, over
+    a group of padded settings and seeds, vmapped and jitted as training runs it."""
+    from lamsim.linear.settings import Setting
+    from lamsim.linear.train import knobs_of
+
+    knobs = knobs_of([Setting(d_o=d_o, d_a=a, d_z=z, d_b=2, learn_a=learn_a, idm=idm)
+                      for a in (1, d_a) for z in (1, d_z)])
+
+    def group(init):
+        return jax.jit(jax.vmap(lambda s: jax.vmap(lambda k: init(jax.random.key(s), k, d_o, d_a, d_z, learn_a, idm))(
+            knobs)))(jnp.arange(2))
+
+    got, want = group(model.init_params), group(_init_per_matrix)
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from lamsim.linear.world import RawBatch
 
@@ -117,10 +118,21 @@ def masks(knobs: Knobs, d_a_max: int, d_z_max: int) -> tuple[jax.Array, jax.Arra
     return a_mask, z_mask
 
 
-def _uniform_rows(key: jax.Array, rows: int, cols: int, bound) -> jax.Array:
-    """[rows, cols] uniform in [-bound, bound]; row r from fold_in(key, r)."""
-    keys = jax.vmap(lambda r: jax.random.fold_in(key, r))(jnp.arange(rows))
-    return jax.vmap(lambda k: jax.random.uniform(k, (cols,), jnp.float32, -1.0, 1.0))(keys) * bound
+def _uniform_rows(keys: jax.Array, sizes: dict) -> dict:
+    """{name: [rows, cols] uniform in [-1, 1]} for ``sizes`` {name: (key index, rows, cols)}: row r of
+    a matrix from ``fold_in(keys[key index], r)``, its first ``cols`` draws.
+
+    One draw for every matrix (each row ``max(cols)`` wide, then cut): the same numbers as a draw per
+    matrix, since the partitionable threefry stream (JAX's default) gives element i of a draw from
+    the key and i alone, but one random-bits program to compile instead of two per matrix.
+    """
+    width = max(cols for _, _, cols in sizes.values())
+    index = np.concatenate([np.full(rows, k, np.int32) for k, rows, _ in sizes.values()])
+    row = np.concatenate([np.arange(rows, dtype=np.int32) for _, rows, _ in sizes.values()])
+    row_keys = jax.vmap(lambda k, r: jax.random.fold_in(keys[k], r))(jnp.asarray(index), jnp.asarray(row))
+    draws = jax.vmap(lambda k: jax.random.uniform(k, (width,), jnp.float32, -1.0, 1.0))(row_keys)
+    ends = np.cumsum([rows for _, rows, _ in sizes.values()])
+    return {name: draws[end - rows:end, :cols] for (name, (_, rows, cols)), end in zip(sizes.items(), ends)}
 
 
 def init_params(key: jax.Array, knobs: Knobs, d_o: int, d_a_max: int, d_z_max: int,
@@ -133,16 +145,23 @@ def init_params(key: jax.Array, knobs: Knobs, d_o: int, d_a_max: int, d_z_max: i
     ``idm="difference"``: D is tied to -C, stored as a [0, 0] array (C starts
     where the full IDM's C does).
     """
-    ka, kb, kc, kd, ke = jax.random.split(key, 5)
+    keys = jax.random.split(key, 5)  # A, B, C, D, E
+    sizes = {"A": (0, d_o, d_o), "B": (1, d_z_max, d_o), "C": (2, d_z_max, d_o), "D": (3, d_z_max, d_o),
+             "E": (4, d_a_max, d_z_max)}
+    if not learn_a:
+        del sizes["A"]
+    if idm != "full":
+        del sizes["D"]
+    u = _uniform_rows(keys, sizes)
     a_mask, z_mask = masks(knobs, d_a_max, d_z_max)
     fan_z = knobs.d_z.astype(jnp.float32)
+    empty = jnp.zeros((0, 0), jnp.float32)
     return Params(
-        A=_uniform_rows(ka, d_o, d_o, d_o ** -0.5) if learn_a else jnp.zeros((0, 0), jnp.float32),
-        B=_uniform_rows(kb, d_z_max, d_o, jax.lax.rsqrt(fan_z)).T * z_mask,
-        C=_uniform_rows(kc, d_z_max, d_o, d_o ** -0.5) * z_mask[:, None],
-        D=(_uniform_rows(kd, d_z_max, d_o, d_o ** -0.5) * z_mask[:, None] if idm == "full"
-           else jnp.zeros((0, 0), jnp.float32)),
-        E=_uniform_rows(ke, d_a_max, d_z_max, jax.lax.rsqrt(fan_z)) * a_mask[:, None] * z_mask,
+        A=u["A"] * d_o ** -0.5 if learn_a else empty,
+        B=(u["B"] * jax.lax.rsqrt(fan_z)).T * z_mask,
+        C=u["C"] * d_o ** -0.5 * z_mask[:, None],
+        D=u["D"] * d_o ** -0.5 * z_mask[:, None] if idm == "full" else empty,
+        E=u["E"] * jax.lax.rsqrt(fan_z) * a_mask[:, None] * z_mask,
     )
 
 
