@@ -7,8 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import jitted
 from lamsim import Axis, InputError, Setting, Sweep, run_sweep
-from lamsim.linear import exact, model, theory, world
+from lamsim.linear import model, theory, world
 from lamsim.linear.evaluate import CONVERGED_DRIFT, evaluate, noise_of, theory_metrics
 from lamsim.linear.model import Params
 from lamsim.linear.train import knobs_of
@@ -35,7 +36,7 @@ def _knobs(setting):
 
 
 def _batch(key, batch, iid=True):
-    return world.raw_batch(key, batch, D_O, D_A, D_B, iid=iid, exo=True, augment=True, labels=True)
+    return jitted.raw_batch(key, batch, D_O, D_A, D_B, iid=iid, exo=True, augment=True, labels=True)
 
 
 def test_an_unknown_idm_is_refused_in_one_line():
@@ -54,12 +55,12 @@ def test_sample_loss_is_the_full_loss_at_tied_maps(iid):
     env = world.environment(1, D_O, D_A, D_B)
     diff = _params(3)
     tied = diff._replace(C=-diff.C, D=diff.C)
-    src = model.sources(_batch(jax.random.key(5), 64, iid), env.policy_map, env.noise_map)
+    src = jitted.sources(_batch(jax.random.key(5), 64, iid), env.policy_map, env.noise_map)
     knobs = _knobs(setting)
-    value = float(model.loss(diff, src, knobs, env.action_effect))
-    assert value == pytest.approx(float(model.loss(tied, src, knobs, env.action_effect)), rel=1e-5)
+    value = float(jitted.sample_loss(diff, src, knobs, env.action_effect))
+    assert value == pytest.approx(float(jitted.sample_loss(tied, src, knobs, env.action_effect)), rel=1e-5)
     for wrong in (diff._replace(D=-diff.C), diff._replace(C=0 * diff.C, D=diff.C)):
-        assert abs(value - float(model.loss(wrong, src, knobs, env.action_effect))) > 1e-3 * value
+        assert abs(value - float(jitted.sample_loss(wrong, src, knobs, env.action_effect))) > 1e-3 * value
 
 
 @pytest.mark.slow
@@ -90,7 +91,7 @@ def test_expected_loss_is_the_mean_of_the_sample_loss():
     g_sem = np.sqrt((g_sq / n - g_mean ** 2) / (n - 1))
 
     def scores(p):
-        value, grad = jax.value_and_grad(lambda q: exact.expected_loss(q, knobs, env, RICH.batch))(p)
+        value, grad = jitted.expected_loss_and_grad(p, knobs, env, RICH.batch)
         g = np.asarray(grad.C if p.D.size == 0 else grad.D - grad.C, np.float64)  # d/dC of C -> (-C, C)
         return abs(float(value) - v_mean) / v_sem, float(np.mean(((g - g_mean) / g_sem) ** 2))
 
@@ -120,16 +121,16 @@ def test_batch_gradient_variance_is_the_spread_of_sampled_gradients():
 
     sampled = grads(jax.random.split(jax.random.key(3), 3000))
     flags = dict(iid=False, exo=True, augment=True)
-    mean_grad = jax.grad(exact.expected_loss)(params, knobs, env, setting.batch, labels=False, **flags)
-    closed = exact.batch_gradient_variance(params, knobs, env, setting.batch, mean_grad, **flags)
+    mean_grad = jitted.expected_grad(params, knobs, env, setting.batch, labels=False, **flags)
+    closed = jitted.batch_gradient_variance(params, knobs, env, setting.batch, mean_grad, **flags)
     chex.assert_shape(closed.D, (0, 0))
     for name in ("A", "B", "C"):
         spread = np.var(np.asarray(getattr(sampled, name), np.float64), axis=0)
         ratio = np.median(spread / np.asarray(getattr(closed, name), np.float64))
         assert abs(ratio - 1) < 0.1, (name, ratio)
     # The full IDM's formula for C, whose input is o + kappa1 (variance 1 + kappa^2 per coordinate).
-    full = exact.batch_gradient_variance(params._replace(C=-params.C, D=params.C), knobs, env, setting.batch,
-                                         mean_grad._replace(C=-mean_grad.C, D=mean_grad.C), **flags)
+    full = jitted.batch_gradient_variance(params._replace(C=-params.C, D=params.C), knobs, env, setting.batch,
+                                          mean_grad._replace(C=-mean_grad.C, D=mean_grad.C), **flags)
     wrong = np.median(np.var(np.asarray(sampled.C, np.float64), axis=0) / np.asarray(full.C, np.float64))
     assert abs(wrong - 1) > 0.3, wrong
 
@@ -161,8 +162,7 @@ def test_optimum_reaches_the_pca_floor_and_pins_the_latent(s):
         for idm in ("full", "difference"):
             p = theory.optimal_params(env, s.chi, noise, s.d_z, idm)
             params = Params(**{k: jnp.asarray(p[k]) for k in "ABCD"}, E=jnp.zeros((s.d_a, s.d_z)))
-            value, grad = jax.value_and_grad(exact.expected_loss)(params, knobs, jenv, 128,
-                                                                  uniform=s.noise_dist == "uniform")
+            value, grad = jitted.expected_loss_and_grad(params, knobs, jenv, 128, uniform=s.noise_dist == "uniform")
             assert float(value) == pytest.approx(floor, abs=1e-12), idm
             assert max(float(jnp.max(jnp.abs(g))) for g in grad if g.size) < 1e-10, idm
             llo[idm] = evaluate(p, env, s.chi, noise, "true").terms

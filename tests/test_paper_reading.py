@@ -6,7 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lamsim.linear import exact, model, paper_probes, world
+import jitted
+from lamsim.linear import model, paper_probes, world
 from lamsim.linear.evaluate import LATENT_LOADINGS, evaluate
 from lamsim.linear.model import Params
 from lamsim.linear.probes import Noise, Protocol, latent_terms
@@ -44,16 +45,16 @@ def test_a_fixed_to_identity_is_the_learned_loss_at_a_equal_i(setting):
     at_identity = fixed._replace(A=jnp.eye(D_O))
     knobs = _knobs(setting)
     kwargs = dict(uniform=setting.noise_dist == "uniform")
-    v_fixed, g_fixed = jax.value_and_grad(exact.expected_loss)(fixed, knobs, env, 128, **kwargs)
-    v_full, g_full = jax.value_and_grad(exact.expected_loss)(at_identity, knobs, env, 128, **kwargs)
+    v_fixed, g_fixed = jitted.expected_loss_and_grad(fixed, knobs, env, 128, **kwargs)
+    v_full, g_full = jitted.expected_loss_and_grad(at_identity, knobs, env, 128, **kwargs)
     assert float(v_fixed) == pytest.approx(float(v_full), rel=1e-5)
     for name in ("B", "C", "D", "E"):
         np.testing.assert_allclose(getattr(g_fixed, name), getattr(g_full, name), rtol=1e-4, atol=1e-6)
     # The sample loss with A fixed is the one with A = I too.
-    raw = world.raw_batch(jax.random.key(0), 64, D_O, D_A, D_B, iid=True, exo=True, augment=True, labels=True)
-    src = model.sources(raw, env.policy_map, env.noise_map)
-    assert float(model.loss(fixed, src, knobs, env.action_effect)) == pytest.approx(
-        float(model.loss(at_identity, src, knobs, env.action_effect)), rel=1e-5)
+    raw = jitted.raw_batch(jax.random.key(0), 64, D_O, D_A, D_B, iid=True, exo=True, augment=True, labels=True)
+    src = jitted.sources(raw, env.policy_map, env.noise_map)
+    assert float(jitted.sample_loss(fixed, src, knobs, env.action_effect)) == pytest.approx(
+        float(jitted.sample_loss(at_identity, src, knobs, env.action_effect)), rel=1e-5)
 
 
 @pytest.mark.slow
@@ -75,10 +76,10 @@ def test_uniform_noise_closed_form_is_the_mean_of_the_sample_loss():
 
     samples = np.asarray(losses(jax.random.split(jax.random.key(11), 4000)), np.float64)
     mean, sem = samples.mean(), samples.std(ddof=1) / np.sqrt(samples.size)
-    closed = float(exact.expected_loss(params, knobs, env, 128, iid=True, exo=False, augment=False, labels=False,
-                                       uniform=True))
-    gaussian_like = float(exact.expected_loss(params, knobs, env, 128, iid=True, exo=False, augment=False,
-                                              labels=False, uniform=False))
+    closed = float(jitted.expected_loss(params, knobs, env, 128, iid=True, exo=False, augment=False, labels=False,
+                                        uniform=True))
+    gaussian_like = float(jitted.expected_loss(params, knobs, env, 128, iid=True, exo=False, augment=False,
+                                               labels=False, uniform=False))
     assert abs(closed - mean) < 4.5 * sem, (closed, mean, sem)
     # A closed form without the noise mean (covariance only) is far off.
     without_mean = closed - float(jnp.sum(jnp.square(params.B @ (params.D.sum(1) * 0.6) - 0.6))) / D_O
@@ -202,9 +203,8 @@ def test_batch_gradient_variance_is_the_spread_of_sampled_gradients(setting):
         return jax.vmap(one)(keys)
 
     sampled = grads(jax.random.split(jax.random.key(3), 3000))
-    mean_grad = jax.grad(exact.expected_loss)(params, knobs, env, setting.batch, labels=False, uniform=uniform,
-                                              **flags)
-    closed = exact.batch_gradient_variance(params, knobs, env, setting.batch, mean_grad, uniform=uniform, **flags)
+    mean_grad = jitted.expected_grad(params, knobs, env, setting.batch, labels=False, uniform=uniform, **flags)
+    closed = jitted.batch_gradient_variance(params, knobs, env, setting.batch, mean_grad, uniform=uniform, **flags)
     z_mask = np.arange(D_Z) < setting.d_z
     for name in ("A", "B", "C", "D"):
         spread = np.var(np.asarray(getattr(sampled, name), np.float64), axis=0)
