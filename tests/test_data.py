@@ -89,7 +89,8 @@ def _init_per_matrix(key, knobs, d_o, d_a, d_z, learn_a, idm):
         E=rows(4, d_a, d_z) * fan_z * a_mask[:, None] * z_mask)
 
 
-@pytest.mark.parametrize("d_o, d_a, d_z, learn_a, idm", [(16, 3, 5, True, "full"), (12, 6, 12, False, "difference")])
+@pytest.mark.parametrize("d_o, d_a, d_z, learn_a, idm", [
+    (16, 3, 5, True, "full"), pytest.param(12, 6, 12, False, "difference", marks=pytest.mark.slow)])
 def test_init_params_draws_once_the_numbers_of_a_draw_per_matrix(d_o, d_a, d_z, learn_a, idm):
     """model.init_params cuts every matrix from one draw: bit for bit the per-matrix definition, over
     a group of padded settings and seeds, vmapped and jitted as training runs it."""
