@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import jitted
 from lamsim import Axis, Setting, Sweep, run_sweep
 from lamsim.linear import exact, model, world
 from lamsim.linear.model import Params
@@ -170,10 +171,9 @@ def test_expected_loss_is_a_scalar_that_vmaps_over_settings():
     env = world.environment(0, D_O, D_A, D_B)
     params = _params(0)
     knobs = knobs_of(settings)
-    loss = jax.jit(exact.expected_loss, static_argnums=3)
     batched = jax.jit(jax.vmap(exact.expected_loss, (None, 0, None, None)), static_argnums=3)(params, knobs, env, 128)
     chex.assert_shape(batched, (2,))
-    one = [loss(params, jax.tree.map(lambda v: v[i], knobs), env, 128) for i in range(2)]
+    one = [jitted.expected_loss(params, jax.tree.map(lambda v: v[i], knobs), env, 128) for i in range(2)]
     chex.assert_trees_all_close(batched, jnp.stack(one), rtol=1e-6)
     chex.assert_shape(one[0], ())
 
