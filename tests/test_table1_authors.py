@@ -192,30 +192,41 @@ def _knobs(**fields):
     return jax.tree.map(lambda x: x[0], asg.knobs_of([asg.AuthorsSetting(**fields)], asg.AuthorsConfig()))
 
 
-def test_both_augmentations_on_a_hand_made_pair():
+def test_every_augmentation_on_a_hand_made_pair():
     o = np.zeros((1, 4, 4), np.float32)
     o_next = np.zeros((1, 4, 4), np.float32)
     o[0, 1, 2], o_next[0, 1, 3] = 1.0, 1.0
     o[0, 3] = [1, 0, 1, 0]
     o_next[0, 3] = [0, 1, 1, 1]
     pairs = aw.Pairs(jnp.asarray(o), jnp.asarray(o_next), jnp.asarray([RIGHT]))
-    fresh = jnp.asarray([0b1000], jnp.uint8)  # only column 3 lit
-    got = {a: [np.asarray(x)[0] for x in at.augment(pairs, fresh, _knobs(augmentation=a))]
+    # Target's fresh row: only column 3 lit; the IDM's fresh row: only column 0; the coin 0.7 (>= 1/2).
+    draws = at.BatchDraws(jnp.asarray([0b1000], jnp.uint8), jnp.asarray([0b0001], jnp.uint8), jnp.asarray([0.7]))
+    got = {a: [np.asarray(x)[0] for x in at.augment(pairs, draws, _knobs(augmentation=a))]
            for a in asg.AUGMENTATIONS}
-    idm_o, idm_o_next, fdm_o, target = got["none"]
-    np.testing.assert_array_equal(idm_o, o[0])
-    np.testing.assert_array_equal(target, o_next[0])
-    for a in ("copy", "fresh"):
+    fresh_target, fresh_idm = [0, 0, 0, 1], [1, 0, 0, 0]
+    # (IDM's o noise row, target's noise row) of each recipe, by hand.
+    want = {"none": (o[0, 3], o_next[0, 3]), "copy": (o_next[0, 3], o[0, 3]), "fresh": (o_next[0, 3], fresh_target),
+            "copy_half": (o[0, 3], o_next[0, 3]),  # the coin says: not this sample
+            "idm_copy": (o_next[0, 3], o_next[0, 3]), "idm_fresh": (fresh_idm, o_next[0, 3]),
+            "fresh_both": (fresh_idm, fresh_target)}
+    assert set(want) == set(asg.AUGMENTATIONS)
+    for a, (idm_row, target_row) in want.items():
         idm_o, idm_o_next, fdm_o, target = got[a]
-        # The IDM sees no noise change: o takes o''s noise row; the agent rows are untouched.
-        np.testing.assert_array_equal(idm_o[3], o_next[0, 3])
-        np.testing.assert_array_equal(idm_o[:3], o[0, :3])
+        np.testing.assert_array_equal(idm_o[3], idm_row, err_msg=a)
+        np.testing.assert_array_equal(target[3], target_row, err_msg=a)
+        np.testing.assert_array_equal(idm_o[:3], o[0, :3])  # the agent rows are untouched
         np.testing.assert_array_equal(idm_o_next, o_next[0])
         np.testing.assert_array_equal(fdm_o, o[0])  # the FDM's input is never changed
         np.testing.assert_array_equal(target[:3], o_next[0, :3])
-    np.testing.assert_array_equal(got["copy"][3][3], o[0, 3])  # as written: the target keeps o's noise
-    np.testing.assert_array_equal(got["fresh"][3][3], [0, 0, 0, 1])  # a fresh mask, at the intensity (1)
-    high = at.augment(pairs, fresh, _knobs(augmentation="fresh", noise_intensity=2.0))[3]
+        # The per-frame formulation's IDM rows are the same frames.
+        ids = aw.PairIds(aw.frame_id(jnp.asarray([6]), jnp.asarray([0b0101])),
+                         aw.frame_id(jnp.asarray([7]), jnp.asarray([0b1110])))
+        distinct = at.distinct_frames(ids, draws, _knobs(augmentation=a))
+        np.testing.assert_array_equal(np.asarray(distinct.frames[distinct.idm_o])[0], idm_o, err_msg=a)
+    heads = draws._replace(coin=jnp.asarray([0.2]))
+    np.testing.assert_array_equal(np.asarray(at.augment(pairs, heads, _knobs(augmentation="copy_half"))[3])[0, 3],
+                                  o[0, 3])
+    high = at.augment(pairs, draws, _knobs(augmentation="fresh", noise_intensity=2.0))[3]
     np.testing.assert_array_equal(np.asarray(high)[0, 3], [0, 0, 0, 2])
 
 

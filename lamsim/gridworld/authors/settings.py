@@ -21,10 +21,25 @@ import jax.numpy as jnp
 from lamsim.errors import fail, integer, real
 from lamsim.gridworld.authors import world
 
-#: Augmentations of the authors' Table 1 row: none; "copy", as their code does it (the IDM's o takes
-#: o''s noise row, the FDM's target o' takes o's); "fresh", the same for the IDM, while the FDM's
-#: target takes a fresh Bernoulli(0.5) noise row.
-AUGMENTATIONS = ("none", "copy", "fresh")
+#: Where an augmentation takes a noise row from (:data:`AUGMENTATION_RECIPES`): the frame's own,
+#: the other frame of the pair's ("copy"), or a Bernoulli(0.5) row drawn anew ("fresh").
+ROW_SOURCES = ("own", "copy", "fresh")
+#: Each augmentation of the authors' Table 1 row as (noise row of the IDM's o, noise row of the FDM's
+#: target o', share of the samples augmented). "copy" is their code as written (the IDM's o takes
+#: o''s row, the target o' takes o's); "fresh" (ours) gives the target a fresh row. The others are
+#: the candidate protocols for the paper's row (docs/method.md Sec. 17.2), declared before they ran:
+#: "copy_half" the copy on each sample with probability 1/2; "idm_copy" and "idm_fresh" change the
+#: IDM's o only; "fresh_both" fresh rows for both, drawn independently.
+AUGMENTATION_RECIPES = {
+    "none": ("own", "own", 1.0),
+    "copy": ("copy", "copy", 1.0),
+    "fresh": ("copy", "fresh", 1.0),
+    "copy_half": ("copy", "copy", 0.5),
+    "idm_copy": ("copy", "own", 1.0),
+    "idm_fresh": ("fresh", "own", 1.0),
+    "fresh_both": ("fresh", "fresh", 1.0),
+}
+AUGMENTATIONS = tuple(AUGMENTATION_RECIPES)
 
 
 def _number(obj, field: str, low: float, high: float = math.inf, open_low: bool = False):
@@ -163,6 +178,15 @@ class AuthorsKnobs(NamedTuple):
     correlation: jax.Array
     augmentation: jax.Array
     labelled: jax.Array
+
+    def recipe(self) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """The run's augmentation as (IDM's o row source, target row source: int32 indices into
+        :data:`ROW_SOURCES`; share: float32), looked up from :data:`AUGMENTATION_RECIPES`."""
+        table = list(AUGMENTATION_RECIPES.values())
+        idm = jnp.asarray([ROW_SOURCES.index(r[0]) for r in table], jnp.int32)[self.augmentation]
+        target = jnp.asarray([ROW_SOURCES.index(r[1]) for r in table], jnp.int32)[self.augmentation]
+        share = jnp.asarray([r[2] for r in table], jnp.float32)[self.augmentation]
+        return idm, target, share
 
 
 def knobs_of(settings: Sequence[AuthorsSetting], config: AuthorsConfig) -> AuthorsKnobs:

@@ -15,10 +15,8 @@ components. Labelled samples (from the first int(label_rate x N) trajectories) f
 code of their action instead of their quantised latent. The codebook is outside the optimiser
 unless ``learn_codebook`` (see :class:`~lamsim.gridworld.authors.settings.AuthorsConfig`).
 
-Augmentation (:data:`~lamsim.gridworld.authors.settings.AUGMENTATIONS`): "copy" gives the IDM's
-o the noise row of o' (no noise change between its inputs) and the FDM's target o' the noise row
-of o (no noise change to predict); "fresh" does the same for the IDM and gives the target a fresh
-Bernoulli(0.5) noise row. The FDM's input o is never changed.
+Augmentation (:mod:`lamsim.gridworld.authors.augmentation`): the noise rows of the IDM's o and of
+the FDM's target o' under the row's recipe; the FDM's input o is never changed.
 
 Dead codes (runs without labels): every ``dead_every`` epochs from epoch 0, after the epoch's
 last update, a code chosen by fewer than ``dead_share`` of that last batch gets a strike; a code
@@ -53,13 +51,13 @@ import optax
 
 from lamsim.gridworld.authors import world
 from lamsim.gridworld.authors.networks import AuthorsLAM
-from lamsim.gridworld.authors.settings import AUGMENTATIONS, AuthorsConfig, AuthorsKnobs, AuthorsSetting, knobs_of
+from lamsim.gridworld.authors.augmentation import BatchDraws, DistinctFrames, augment, distinct_frames
+from lamsim.gridworld.authors.settings import AuthorsConfig, AuthorsKnobs, AuthorsSetting, knobs_of
 from lamsim.gridworld.layers import VQOutput
 from lamsim.runtime import devices
 from lamsim.runtime.loop import INIT_COMPILER_OPTIONS, seed_keys, segments
 from lamsim.runtime.progress import Progress
 
-_COPY, _FRESH = AUGMENTATIONS.index("copy"), AUGMENTATIONS.index("fresh")
 _ROWS = world.AGENT_ROWS
 #: How the update computes the loss and its gradients, recorded with every result: one of
 #: :data:`~lamsim.gridworld.authors.networks.FORMULATIONS` (the same function; "per-frame" runs the
@@ -101,16 +99,6 @@ class AuthorsState(NamedTuple):
     window: Window
 
 
-class DistinctFrames(NamedTuple):
-    """The IDM's inputs as rows of a table: frames [192, 4, 4], every distinct frame at the run's
-    noise intensity (:func:`~lamsim.gridworld.authors.world.frame_table`); idm_o, idm_o_next [B]
-    int32, each sample's rows (``frames[idm_o]`` is the batch's idm_o)."""
-
-    frames: jax.Array
-    idm_o: jax.Array
-    idm_o_next: jax.Array
-
-
 class Batch(NamedTuple):
     """One update's inputs. idm_o, idm_o_next, fdm_o, target: [B, 4, 4]; action: [B] int;
     labelled, mask: [B] bool (mask: real samples, not padding); distinct: the IDM's inputs as
@@ -140,15 +128,6 @@ def make_data(key: jax.Array, knobs: AuthorsKnobs, config: AuthorsConfig) -> Run
     return RunData(world.take(own, train), train < knobs.labelled, world.take(uniform, test))
 
 
-def distinct_frames(ids: world.PairIds, knobs: AuthorsKnobs) -> DistinctFrames:
-    """The IDM's inputs of pairs with frame ids ``ids`` under the run's augmentation, as
-    :class:`DistinctFrames` (the rows of :func:`augment`'s idm_o and idm_o_next)."""
-    noise_rows = 2 ** world.SIZE
-    borrowed = ids.o - ids.o % noise_rows + ids.o_next % noise_rows  # o's cell, o''s noise row
-    return DistinctFrames(world.frame_table(knobs.noise_intensity),
-                          jnp.where(knobs.augmentation > 0, borrowed, ids.o), ids.o_next)
-
-
 def predict(params, batch_stats, model: AuthorsLAM, idm_o, idm_o_next, fdm_o, distinct: Optional[DistinctFrames],
             labelled=None, action=None, mask=None):
     """The model in training mode under its formulation: ((o'_hat [B, 4, 4], VQOutput), updated
@@ -159,18 +138,6 @@ def predict(params, batch_stats, model: AuthorsLAM, idm_o, idm_o_next, fdm_o, di
                            train=True, mask=mask, mutable=["batch_stats"], method=AuthorsLAM.per_frame)
     return model.apply(variables, idm_o, idm_o_next, fdm_o, labelled, action, train=True, mask=mask,
                        mutable=["batch_stats"])
-
-
-def augment(pairs: world.Pairs, fresh_bits: jax.Array, knobs: AuthorsKnobs) -> tuple[jax.Array, ...]:
-    """(idm_o, idm_o_next, fdm_o, target) [B, 4, 4] of frame pairs under the run's augmentation;
-    fresh_bits [B] uint8: the noise bits a "fresh" target takes."""
-    o, o_next = pairs.o, pairs.o_next
-    on = knobs.augmentation > 0
-    idm_o = o.at[:, _ROWS].set(jnp.where(on, o_next[:, _ROWS], o[:, _ROWS]))
-    target_noise = jnp.where(knobs.augmentation == _COPY, o[:, _ROWS],
-                             jnp.where(knobs.augmentation == _FRESH,
-                                       world.noise_values(fresh_bits, knobs.noise_intensity), o_next[:, _ROWS]))
-    return idm_o, o_next, o, o_next.at[:, _ROWS].set(target_noise)
 
 
 def _masked_mean(values: jax.Array, weight: jax.Array) -> jax.Array:
@@ -246,12 +213,13 @@ def dead_codes(state: AuthorsState, vq: VQOutput, mask: jax.Array, check: jax.Ar
 
 class EpochDraws(NamedTuple):
     """One run's draws for one epoch, padded to updates_per_epoch x batch rows: trajectory order,
-    frame t of each pair, mask of real rows, fresh noise bits; and the key of its held-out batches."""
+    frame t of each pair, mask of real rows, the augmentation's draws (:class:`BatchDraws`); and the
+    key of its held-out batches."""
 
     trajectory: jax.Array
     frame: jax.Array
     mask: jax.Array
-    fresh: jax.Array
+    augmentation: BatchDraws
     eval_key: jax.Array
 
 
@@ -261,7 +229,11 @@ def epoch_draws(key: jax.Array, epoch: jax.Array, config: AuthorsConfig) -> Epoc
     order = jnp.pad(jax.random.permutation(k_order, config.n_train), (0, rows - config.n_train))
     frame = jax.random.randint(k_frame, (rows,), 0, config.frames - 1)
     fresh = jax.random.randint(k_fresh, (rows,), 0, 2 ** world.SIZE).astype(jnp.uint8)
-    return EpochDraws(order, frame, jnp.arange(rows) < config.n_train, fresh, k_eval)
+    # The candidates' draws come from a key of their own, so that the other draws stay as they were.
+    k_idm, k_coin = jax.random.split(jax.random.fold_in(k_fresh, 1))
+    idm_fresh = jax.random.randint(k_idm, (rows,), 0, 2 ** world.SIZE).astype(jnp.uint8)
+    coin = jax.random.uniform(k_coin, (rows,))
+    return EpochDraws(order, frame, jnp.arange(rows) < config.n_train, BatchDraws(fresh, idm_fresh, coin), k_eval)
 
 
 def make_batch(data: RunData, draws: EpochDraws, update: jax.Array, knobs: AuthorsKnobs,
@@ -271,10 +243,11 @@ def make_batch(data: RunData, draws: EpochDraws, update: jax.Array, knobs: Autho
         return jax.lax.dynamic_slice_in_dim(x, update * config.batch, config.batch)
 
     trajectory, frame, mask = rows(draws.trajectory), rows(draws.frame), rows(draws.mask)
+    augmentation = BatchDraws(*(rows(x) for x in draws.augmentation))
     pairs = world.pairs(data.train, trajectory, frame, knobs.noise_intensity)
-    idm_o, idm_o_next, fdm_o, target = augment(pairs, rows(draws.fresh), knobs)
+    idm_o, idm_o_next, fdm_o, target = augment(pairs, augmentation, knobs)
     return Batch(idm_o, idm_o_next, fdm_o, target, pairs.action, data.labelled[trajectory] & mask, mask,
-                 distinct_frames(world.pair_ids(data.train, trajectory, frame), knobs))
+                 distinct_frames(world.pair_ids(data.train, trajectory, frame), augmentation, knobs))
 
 
 def make_update(config: AuthorsConfig, formulation: str = UPDATE_FORMULATION):
