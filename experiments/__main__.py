@@ -25,7 +25,7 @@ import json
 import sys
 import time
 
-from experiments import CHECKS, NAMES, TABLES, experiment
+from experiments import AUTHORS_TABLES, CHECKS, NAMES, TABLES, experiment
 from experiments.runner import DEFAULT_PROFILE, DEFAULT_SEEDS, run_experiment
 from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, fail, integer, positive
 from lamsim.runtime.devices import DISTRIBUTED_TIMEOUT, use_all_host_cores
@@ -36,13 +36,13 @@ def run(name: str, profile: str = DEFAULT_PROFILE, seeds=None, quick: bool = Fal
         force: bool = False, out: str = "results", table_seeds=None, units=None):
     """Run one experiment by name; returns the written npz path (None where units of a table are
     still missing). ``seeds`` applies to the panels, ``table_seeds`` to Table 1 (None: each one's
-    default); ``units`` (the checked --rows, --only-seeds, --budget) trains table1_authors at
-    ``profile`` faithful in units (:mod:`experiments.table1_units`)."""
+    default); ``units`` (the checked --rows, --only-seeds, --budget) trains an authors' table at
+    ``profile`` (cpu unless it names one of theirs) in units (:mod:`experiments.table1_units`)."""
     exp = experiment(name)
     if units is not None:
         from experiments.table1_units import run_units
 
-        return run_units(exp.with_profile(profile), table_seeds, steps=steps, quick=quick, force=force, out=out,
+        return run_units(exp.with_profile(profile if profile in AUTHORS_PROFILES else "cpu"), table_seeds, steps=steps, quick=quick, force=force, out=out,
                          **units)
     return run_experiment(exp, profile=profile, seeds=table_seeds if name in TABLES else seeds, quick=quick,
                           steps=steps, force=force, out=out)
@@ -63,7 +63,7 @@ def dry_run(names, args) -> dict:
     for name in names:
         exp = experiment(name)
         if _units_asked(args, name):
-            exp = exp.with_profile(args.profile)
+            exp = exp.with_profile(_authors_profile(args))
         seeds = args.table_seeds if name in TABLES else args.seeds
         plans[name] = exp.plan(profile=args.profile, seeds=exp.default_seeds if seeds is None else seeds,
                                quick=args.quick, steps=args.steps, **machine)
@@ -81,9 +81,18 @@ def dry_run(names, args) -> dict:
 AUTHORS_PROFILES = ("cpu", "faithful")
 
 
+def _authors_profile(args) -> str:
+    """The profile of an authors' table: --profile when it names one, else cpu."""
+    return args.profile if args.profile in AUTHORS_PROFILES else "cpu"
+
+
 def _units_asked(args, name: str) -> bool:
-    """Whether ``name`` is run as units: table1_authors alone, at --profile faithful."""
-    return name == "table1_authors" and args.name == name and args.profile == "faithful"
+    """Whether ``name`` is run as units: an authors' table asked alone, other than the published
+    cpu table1_authors (experiments.table1_units.uses_units)."""
+    from experiments.table1_units import uses_units
+
+    return name in AUTHORS_TABLES and args.name == name and uses_units(
+        experiment(name).with_profile(_authors_profile(args)))
 
 
 def check_args(args) -> dict:
@@ -101,15 +110,16 @@ def check_args(args) -> dict:
         positive("throughput", args.throughput, "config-steps/s")
     if args.name != "all":
         experiment(args.name)
-    if args.name == "table1_authors" and args.profile not in (DEFAULT_PROFILE,) + AUTHORS_PROFILES:
-        fail("profile", args.profile, f"must be one of {', '.join(AUTHORS_PROFILES)} for table1_authors "
+    if args.name in AUTHORS_TABLES and args.profile not in (DEFAULT_PROFILE,) + AUTHORS_PROFILES:
+        fail("profile", args.profile, f"must be one of {', '.join(AUTHORS_PROFILES)} for {args.name} "
                                       f"(the panels' profiles do not apply to it)")
-    if args.name in TABLES and args.name != "table1_authors" and args.profile != DEFAULT_PROFILE:
+    if args.name in TABLES and args.name not in AUTHORS_TABLES and args.profile != DEFAULT_PROFILE:
         fail("profile", args.profile, f"applies to the panels, not to {args.name}: Table 1's profiles are "
                                       f"python -m experiments.table1 --profile cpu|faithful")
     units = None
     if _units_asked(args, args.name):
-        units = table1_units.check_options(args, experiment(args.name).with_profile(args.profile), args.table_seeds)
+        units = table1_units.check_options(args, experiment(args.name).with_profile(_authors_profile(args)),
+                                           args.table_seeds)
     else:
         table1_units.refuse_options(args, "python -m experiments table1_authors --profile faithful")
     if not args.dry_run:

@@ -197,6 +197,12 @@ AUTHORS_ROWS = {
 }
 #: Seeds per setting under the authors' protocol (the paper reports 5).
 AUTHORS_DEFAULT_SEEDS = 5
+#: Seeds per setting at the authors' size: 20, declared before seeds 5-19 ran (docs/method.md
+#: Sec. 17.1), so that the two stochastic orderings unresolved at 5 seeds can resolve.
+FAITHFUL_SEEDS = 20
+#: The candidate protocols of the paper's augmentation row (docs/method.md Sec. 17.2), declared
+#: before they ran: each the authors' low-noise row under one augmentation recipe.
+AUGMENTATION_CANDIDATES = ("copy_half", "idm_copy", "idm_fresh", "fresh_both")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -211,12 +217,19 @@ class AuthorsTable:
     profile: str
     model: AuthorsConfig
     default_seeds: int
+    #: The name at the cpu profile, which :func:`authors_name` extends for other sizes.
+    stem: str = "table1_authors"
+    #: Seeds per setting at a profile's own sizes, where they differ from ``default_seeds``.
+    profile_seeds: tuple = ()
 
     def with_profile(self, profile: str, **overrides) -> "AuthorsTable":
         """This table at profile ``profile`` with the config's fields replaced by ``overrides``,
-        named by :func:`authors_name` (only the cpu profile writes the published ``table1_authors``)."""
+        named by :func:`authors_name` (only the cpu profile writes the published ``stem``), with
+        the profile's own seed count (:attr:`profile_seeds`) when no field is overridden."""
         model = authors_profile(profile, **overrides)
-        return dataclasses.replace(self, profile=profile, model=model, name=authors_name(model))
+        seeds = dict(self.profile_seeds).get(profile, self.default_seeds) if not overrides else self.default_seeds
+        return dataclasses.replace(self, profile=profile, model=model, name=authors_name(model, self.stem),
+                                   default_seeds=seeds)
 
     @property
     def outputs(self) -> tuple:
@@ -288,19 +301,19 @@ class AuthorsTable:
                                              "seed": np.arange(seeds)}, meta)
 
 
-def authors_name(model: AuthorsConfig) -> str:
-    """The result name of the authors' table at ``model``: ``table1_authors`` at the cpu profile
-    (the published table, which claim C8 reads), ``table1_authors_faithful`` at the authors' sizes,
-    ``table1_authors_w{W}`` at the cpu profile with W filters and an MLP of MLP_RATIO x W (the width
-    sweep), ``table1_authors_custom`` otherwise: no other size overwrites the published table."""
+def authors_name(model: AuthorsConfig, stem: str = "table1_authors") -> str:
+    """The result name of an authors' table at ``model``: ``stem`` at the cpu profile (the
+    published ``table1_authors``, which claim C8 reads), ``{stem}_faithful`` at the authors' sizes,
+    ``{stem}_w{W}`` at the cpu profile with W filters and an MLP of MLP_RATIO x W (the width
+    sweep), ``{stem}_custom`` otherwise: no other size overwrites the published table."""
     cpu = authors_profile("cpu")
     if model == cpu:
-        return "table1_authors"
+        return stem
     if model == authors_profile("faithful"):
-        return "table1_authors_faithful"
+        return f"{stem}_faithful"
     if model == dataclasses.replace(cpu, width=model.width, mlp_width=MLP_RATIO * model.width):
-        return f"table1_authors_w{model.width}"
-    return "table1_authors_custom"
+        return f"{stem}_w{model.width}"
+    return f"{stem}_custom"
 
 
 #: The MLP before the VQ is this many times as wide as the convolutions (the authors' 512 and 64).
@@ -308,7 +321,13 @@ MLP_RATIO = 8
 AUTHORS = AuthorsTable(name="table1_authors",
                        claim="C8 under the authors' protocol (their released grid-world code)",
                        rows=AUTHORS_ROWS, profile="cpu", model=authors_profile("cpu"),
-                       default_seeds=AUTHORS_DEFAULT_SEEDS)
+                       default_seeds=AUTHORS_DEFAULT_SEEDS, profile_seeds=(("faithful", FAITHFUL_SEEDS),))
+#: The augmentation candidates under the authors' protocol (cpu profile; ``--profile faithful`` at
+#: their size), trained in resumable units like every authors' table but the published one.
+AUGMENTATION = AuthorsTable(
+    name="table1_augmentation", claim="Table 1's augmentation row: which candidate protocol gives the paper's row",
+    rows={c: AuthorsSetting(noise_intensity=_AUTHORS_LOW, augmentation=c) for c in AUGMENTATION_CANDIDATES},
+    profile="cpu", model=authors_profile("cpu"), default_seeds=AUTHORS_DEFAULT_SEEDS, stem="table1_augmentation")
 #: The default Table 1 is the authors' protocol; ``ours`` is our own world and model (a robustness row).
 VARIANTS = {"authors": AUTHORS, "ours": EXPERIMENT, "norestart": NORESTART}
 #: The fields of the authors' config that the command line can set (--epochs, --mlp-width, ...).
