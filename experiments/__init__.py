@@ -7,6 +7,8 @@ not installed as a package (it would collide with other projects' top-level
 PANELS = ("fig3_left", "fig3_middle", "fig3_right", "fig4_left", "fig4_middle", "fig4_right")
 #: The same panels read as the paper read them (experiments/paper_reading.py), written to OUT/paper/.
 PAPER = tuple(f"paper/{p}" for p in PANELS)
+#: Points of a paper panel read again at more seeds (experiments/paper_reading.py, SEEDED).
+PAPER_SEEDED = ("paper/fig4_middle_seeds",)
 #: Table 1: as the authors ran it (the default, which claim C8 rests on), the candidate protocols of
 #: its augmentation row, then our variant of it.
 TABLES = ("table1_authors", "table1_augmentation", "table1")
@@ -22,7 +24,7 @@ BEYOND = ("idm", "labels")
 #: (experiments/exo_state.py, exo_mask.py, exo_remedies.py).
 EXOGENOUS = ("exo_state", "exo_mask", "exo_remedies", "exo_remedies_optimum")
 #: What ``all`` (and ``make figures``) runs.
-NAMES = PANELS + PAPER + TABLES + DYNAMICS + BEYOND + EXOGENOUS
+NAMES = PANELS + PAPER + PAPER_SEEDED + TABLES + DYNAMICS + BEYOND + EXOGENOUS
 #: Also runnable by name: the profile check behind row P of ``make check``.
 CHECKS = ("profile_check",)
 #: Where a name's declaration lives when it is not ``experiments.NAME.EXPERIMENT``.
@@ -39,5 +41,7 @@ def experiment(name: str):
         raise ValueError(f"experiment={name!r} is invalid: must be one of {', '.join(NAMES + CHECKS)} or all")
     if name in PAPER:
         return importlib.import_module("experiments.paper_reading").PANELS[name.split("/", 1)[1]]
+    if name in PAPER_SEEDED:
+        return importlib.import_module("experiments.paper_reading").SEEDED[name.split("/", 1)[1][:-len("_seeds")]]
     module, attribute = _DECLARED.get(name, (name, "EXPERIMENT"))
     return getattr(importlib.import_module(f"experiments.{module}"), attribute)

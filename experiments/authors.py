@@ -10,7 +10,8 @@ every adjustment the notebooks apply before plotting are written up in
 of theirs, so no seed axis exists here.
 
     load(panel)              -> Results on the panel's full coordinate grid
-    agreement(ours, panel)   -> how far our seed means lie from their points
+
+How far a reading of ours lies from these points is judged in reports/agreement.py.
 
 Arrays of :func:`load`: ``llo`` (what the notebook plots, without the cosmetic
 offset of Figure 3 middle), ``llo_plotted`` (exactly what is drawn; NaN for a
@@ -128,64 +129,3 @@ def load(panel: str) -> Results:
         "data": "experiments/data/authors_figures.csv", "provenance": PROVENANCE,
     }
     return Results(arrays, dims, coords, meta)
-
-
-def _match(panel: str, axis: str, ours_values, value) -> int:
-    ours_values = np.asarray(ours_values)
-    if ours_values.dtype.kind not in "biuf":
-        raise ValueError(f"{panel}: our coordinate {axis!r} is not numeric ({ours_values.dtype})")
-    found = np.flatnonzero(np.isclose(ours_values.astype(float), float(value)))
-    if found.size == 0:
-        raise ValueError(f"{panel}: ours lacks {axis}={value} of the authors' grid (ours has {axis} "
-                         f"{[v.item() for v in ours_values]})")
-    return int(found[0])
-
-
-def agreement(ours: Results, panel: str, metric: str = "llo") -> dict:
-    """Compare the seed mean of ``ours`` with the authors' ``metric`` at each of their points.
-
-    ``ours`` must have dims ``DIMS[panel] + ("seed",)``; it may hold more
-    coordinate values than the authors' grid. Its array ``metric`` is used
-    (``llo`` when ``metric`` is ``llo_plotted``, which only the authors have).
-    Points the authors lack (NaN) are skipped. Returns ``n`` (points compared),
-    ``max_abs`` and ``mean_abs`` (of ours minus theirs) and ``worst`` (the
-    coordinates of the largest difference). Raises ValueError, naming the panel,
-    if ours has other dims, lacks the array, or lacks a point of the authors.
-    """
-    _check_panel(panel)
-    if metric not in METRICS:
-        raise ValueError(f"{panel}: metric={metric!r} is invalid: must be one of {', '.join(METRICS)}")
-    expected = DIMS[panel] + ("seed",)
-    if tuple(ours.dims) != expected:
-        raise ValueError(f"{panel}: ours has dims {tuple(ours.dims)}, expected {expected}")
-    name = "llo" if metric == "llo_plotted" else metric
-    if name not in ours.arrays:
-        raise ValueError(f"{panel}: ours lacks the array {name!r}")
-    return compare(ours, load(panel), panel, metric)
-
-
-def compare(ours: Results, theirs: Results, panel: str, metric: str = "llo") -> dict:
-    """:func:`agreement` against ``theirs``: the authors' values of ``panel`` (from :func:`load`),
-    possibly restricted to part of their grid."""
-    expected = DIMS[panel] + ("seed",)
-    name = "llo" if metric == "llo_plotted" else metric
-    for axis in expected:
-        if axis not in ours.coords:
-            raise ValueError(f"{panel}: ours lacks the coordinate array {axis!r}")
-    index = [[_match(panel, a, ours.coords[a], v) for v in theirs.coords[a]] for a in DIMS[panel]]
-    values = np.asarray(ours.arrays[name], dtype=float)
-    mine = values.mean(axis=-1)[np.ix_(*index)]
-    reference = theirs.arrays[metric]
-    present = ~np.isnan(reference)
-    gaps = present & ~np.isfinite(mine)
-    if gaps.any():
-        at = np.argwhere(gaps)[0]
-        where = ", ".join(f"{a}={theirs.coords[a][i].item()}" for a, i in zip(DIMS[panel], at))
-        raise ValueError(f"{panel}: ours has no finite {name!r} at the authors' point {where}")
-    diff = np.where(present, np.abs(mine - reference), np.nan)
-    n = int(present.sum())
-    if n == 0:
-        return {"n": 0, "max_abs": float("nan"), "mean_abs": float("nan"), "worst": {}}
-    at = np.unravel_index(int(np.nanargmax(diff)), diff.shape)
-    worst = {a: theirs.coords[a][i].item() for a, i in zip(DIMS[panel], at)}
-    return {"n": n, "max_abs": float(np.nanmax(diff)), "mean_abs": float(np.nanmean(diff)), "worst": worst}

@@ -2,17 +2,11 @@
 
 Table 1 (paper Sec. 5): mean and standard error over 5 seeds of the
 controllable loss (rows 0-2 of o') and the stochastic loss (row 3), each
-"normalised by the variance of the signal"; None where undefined. Our
-Table 1 judges each of the paper's orderings as a paired difference over
-seeds (:func:`paired_ordering`).
+"normalised by the variance of the signal"; None where undefined. The judge
+(reports/table1_stats.py) reads each of the paper's orderings as a paired
+difference over seeds.
 """
 from __future__ import annotations
-
-import math
-
-from typing import NamedTuple
-
-import numpy as np
 
 TABLE1 = {
     "no_noise": {"controllable_loss": (0.624, 0.087), "stochastic_loss": None},
@@ -47,44 +41,6 @@ TABLE1_ORDERINGS = (
 def table1_ordering(metric: str, lower: str, higher: str) -> str:
     """An ordering in words, e.g. "controllable: no noise < low noise"."""
     return f"{metric.split('_')[0]}: {lower.replace('_', ' ')} < {higher.replace('_', ' ')}"
-
-
-#: An ordering holds when its mean paired difference is at least this many standard errors above 0.
-ORDERING_SE = 2.0
-
-
-class PairedOrdering(NamedTuple):
-    """One ordering judged on paired seeds: mean and standard error of
-    d_s = metric[higher, s] - metric[lower, s], the number of seeds, the verdict."""
-
-    mean: float
-    se: float
-    n: int
-    verdict: str
-
-
-def paired_ordering(lower, higher) -> PairedOrdering:
-    """Judge "lower < higher" on per-seed values [S] of two settings.
-
-    A seed has the same initialisation and data in every setting (common random
-    numbers), so the difference is taken per seed: d_s = higher[s] - lower[s],
-    mean(d) with standard error std(d, ddof=1) / sqrt(S). Verdict: "holds" if
-    mean(d) > 0 and mean(d) >= ORDERING_SE standard errors; "not resolved" if
-    0 < mean(d) below that (or a single seed, whose s.e. is undefined);
-    "FAIL" if mean(d) <= 0 or undefined (NaN).
-    """
-    d = np.asarray(higher, dtype=float) - np.asarray(lower, dtype=float)
-    if d.ndim != 1 or d.size == 0:
-        raise ValueError(f"paired values must be two equal-length 1-D arrays, got difference shape {d.shape}")
-    mean = float(d.mean())
-    se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else math.nan
-    if not mean > 0:
-        verdict = "FAIL"
-    elif mean >= ORDERING_SE * se:
-        verdict = "holds"
-    else:
-        verdict = "not resolved"
-    return PairedOrdering(mean, se, int(d.size), verdict)
 
 
 #: The claims `make check` reports (our IDs), with the paper's statement and where it is made.

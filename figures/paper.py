@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from experiments import authors, paper_reading
-from experiments.agreement import plotted
+from experiments.paper_reading import plotted
 from figures._plot import colors, plt, save
 from lamsim.runtime.results import load, select
 

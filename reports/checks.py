@@ -30,63 +30,102 @@ class ClaimError(ValueError):
     """The results lack what a check needs (an axis value, an array, a setting)."""
 
 
+#: The three verdicts of a check and of a claim. Holds: every measured point lies on the claim's
+#: side of its threshold. Not resolved: the evidence is within noise of the threshold (2 s.e. over
+#: seeds), or a result is missing, or no point it needs has converged. Contradicted: a converged
+#: point lies on the wrong side by more than the noise.
+HOLDS, UNRESOLVED, CONTRADICTED = "holds", "not resolved", "contradicted"
+VERDICTS = (HOLDS, UNRESOLVED, CONTRADICTED)
+#: A point within this many standard errors (over seeds) of its threshold is within noise.
+NOISE_SE = 2.0
+
+
+def overall(verdicts) -> str:
+    """The verdict of several: contradicted if any is, holds if all hold (and there is one), else
+    not resolved."""
+    verdicts = list(verdicts)
+    if CONTRADICTED in verdicts:
+        return CONTRADICTED
+    return HOLDS if verdicts and all(v == HOLDS for v in verdicts) else UNRESOLVED
+
+
 class Point(NamedTuple):
     """One measured number and where it was measured (a readable label); ``converged`` False
-    where training had not settled there (|llo_drift| above CONVERGED_DRIFT): no verdict rests on it."""
+    where training had not settled there (|llo_drift| above CONVERGED_DRIFT): no verdict rests on
+    it; ``se``: its standard error over seeds (NaN where undefined: one seed, or not given)."""
 
     where: str
     value: float
     converged: bool = True
+    se: float = float("nan")
 
 
 class Check(NamedTuple):
-    """One quantity measured against its threshold."""
+    """One quantity measured against its threshold: the verdict (one of :data:`VERDICTS`) and,
+    where it does not hold, why in one line with its number."""
 
     quantity: str
     threshold: str
     measured: str
-    holds: bool
+    verdict: str
+    reason: str = ""
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == HOLDS
 
 
 class Claim(NamedTuple):
-    """A claim's verdict: PASS iff it has checks and all hold; ``reason`` says
-    why nothing was measured (then FAIL, or SKIP when ``skipped``)."""
+    """A claim's verdict from its checks (:func:`overall`); ``reason`` says why nothing was
+    measured (then not resolved: a missing result, or one that lacks what a check reads)."""
 
     id: str
     statement: str
     checks: tuple
     reason: str = ""
-    skipped: bool = False
 
     @property
     def verdict(self) -> str:
-        if self.skipped:
-            return "SKIP"
-        return "PASS" if self.checks and all(c.holds for c in self.checks) else "FAIL"
+        return UNRESOLVED if self.reason else overall(k.verdict for k in self.checks)
+
+    @property
+    def why(self) -> str:
+        """One line: why the claim does not hold ("" where it holds), from its first contradicted
+        check, else its first unresolved one."""
+        if self.reason:
+            return self.reason
+        for verdict in (CONTRADICTED, UNRESOLVED):
+            found = [k for k in self.checks if k.verdict == verdict]
+            if found:
+                first = found[0].reason or f"{found[0].quantity}: {found[0].measured}"
+                return first if len(found) == 1 else f"{len(found)} of {len(self.checks)} checks {verdict}; {first}"
+        return ""
 
 
 class Missing(NamedTuple):
-    """A result that could not be loaded or produced, and why."""
+    """A result that is not in the results folder, and why."""
 
     reason: str
-    skipped: bool = False
 
 
 # ---------------------------------------------------------------- selecting results
 
-def grid(loaded: Results, metric: str, **where) -> list:
-    """``metric`` at the coordinates ``where``, mean over seeds, as a list of
-    (coordinates of the remaining axes as a dict, value), in grid order."""
+def grid(loaded: Results, metric: str, seeds: bool = False, **where) -> list:
+    """``metric`` at the coordinates ``where``, as a list of (coordinates of the remaining axes as a
+    dict, value), in grid order: the value is the mean over seeds, or with ``seeds`` the per-seed
+    values [S] (which :func:`points` turns into a mean and its standard error)."""
     try:
         arr, dims = select(loaded, metric, **where)
     except ResultsError as e:
         raise ClaimError(str(e)) from e
-    arr = arr.mean(axis=dims.index("seed"))
+    arr = np.moveaxis(arr, dims.index("seed"), -1)
+    if not seeds:
+        arr = arr.mean(axis=-1)
     dims.remove("seed")
     out = []
-    for idx in np.ndindex(arr.shape):
+    for idx in np.ndindex(arr.shape[:len(dims)]):
         coords = {d: loaded.coords[d][i].item() for d, i in zip(dims, idx)}
-        out.append((coords, float(arr[idx])))
+        out.append((coords, arr[idx] if seeds else float(arr[idx])))
     return out
 
 
@@ -99,11 +138,24 @@ def _fmt(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def mean_se(values) -> tuple:
+    """(mean, standard error std(ddof=1) / sqrt(n)) of per-seed values [S]; the s.e. is NaN for one."""
+    values = np.asarray(values, dtype=float)
+    se = float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else float("nan")
+    return float(values.mean()), se
+
+
 # ---------------------------------------------------------------- building checks
 
+_SATISFIED = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
+
+
 def bound(quantity: str, points: list, op: str, limit: float) -> Check:
-    """Every point's value satisfies ``value op limit`` (op ``>=``, ``>``, ``<=`` or
-    ``<``); reports the worst point. Points marked not converged are left out and named."""
+    """Every point's value satisfies ``value op limit`` (op ``>=``, ``>``, ``<=`` or ``<``);
+    reports the worst point. Points marked not converged are left out and named. The verdict:
+    holds if every converged point satisfies it; contradicted if one misses it by more than
+    :data:`NOISE_SE` standard errors (a point without an s.e. by any amount); else not resolved
+    (also where no point has converged)."""
     if not points:
         raise ClaimError(f"no results to measure {quantity!r} on")
     unsettled = [p for p in points if not p.converged]
@@ -111,21 +163,26 @@ def bound(quantity: str, points: list, op: str, limit: float) -> Check:
     note = (f"; not converged, left out: {', '.join(p.where or 'the point' for p in unsettled)} "
             f"(LLO moved > {CONVERGED_DRIFT:g} in the second half of training)") if unsettled else ""
     if not points:
-        return Check(quantity, f"{op} {limit:g}", "no converged point" + note, False)
+        return Check(quantity, f"{op} {limit:g}", "no converged point" + note, UNRESOLVED,
+                     f"{quantity}: no converged point")
     values = np.asarray([p.value for p in points])
     worst = points[int(np.argmin(values) if op.startswith(">") else np.argmax(values))]
-    ok = {">=": values >= limit, ">": values > limit, "<=": values <= limit, "<": values < limit}[op]
+    ok = _SATISFIED[op](values, limit)
     word = "min" if op.startswith(">") else "max"
     where = f" at {worst.where}" if worst.where else ""
     count = f"{len(points)} pts" if ok.all() else f"{np.sum(~ok)} of {len(points)} pts outside"
-    return Check(quantity, f"{op} {limit:g}", f"{word} {worst.value:.4f}{where} ({count}){note}", bool(ok.all()))
-
-
-def ordered(quantity: str, low: tuple, high: tuple) -> Check:
-    """``low`` = (name, value) is strictly below ``high``."""
-    (low_name, low_value), (high_name, high_value) = low, high
-    return Check(quantity, f"{low_name} < {high_name}", f"{low_value:.3f} < {high_value:.3f}",
-                 bool(low_value < high_value))
+    measured = f"{word} {worst.value:.4f}{where} ({count}){note}"
+    if ok.all():
+        return Check(quantity, f"{op} {limit:g}", measured, HOLDS)
+    outside = [p for p, k in zip(points, ok) if not k]
+    beyond = [p for p in outside if not abs(p.value - limit) <= NOISE_SE * p.se]
+    shown = beyond[0] if beyond else worst
+    margin = f"{abs(shown.value - limit):.4f} beyond {limit:g}"
+    noise = f", {abs(shown.value - limit) / shown.se:.1f} s.e. over seeds" if shown.se > 0 else ""
+    reason = (f"{quantity}: {shown.value:.4f} at {shown.where or 'the point'}, {margin}{noise}"
+              + (f" ({len(outside)} of {len(points)} pts outside)" if len(outside) > 1 else ""))
+    return Check(quantity, f"{op} {limit:g}", measured, CONTRADICTED if beyond else UNRESOLVED,
+                 reason if beyond else reason + f": within {NOISE_SE:g} s.e.")
 
 
 def largest_rise(points: list) -> list:
@@ -136,9 +193,14 @@ def largest_rise(points: list) -> list:
 
 def points(pairs, prefix: str = "", value=lambda c, v: v, keep=lambda c: True, converged=None) -> list:
     """Points from ``grid`` pairs: keep those whose coordinates pass ``keep``,
-    value from ``value(coords, v)``; ``converged(coords)`` (see :func:`convergence`) marks them."""
-    return [Point(label(c, prefix), value(c, v), True if converged is None else converged(c))
-            for c, v in pairs if keep(c)]
+    value from ``value(coords, v)``; ``converged(coords)`` (see :func:`convergence`) marks them.
+    Per-seed pairs (``grid(..., seeds=True)``) give the mean of ``value`` over seeds and its s.e."""
+    out = []
+    for c, v in pairs:
+        if keep(c):
+            mean, se = mean_se(value(c, v)) if isinstance(v, np.ndarray) else (value(c, v), float("nan"))
+            out.append(Point(label(c, prefix), mean, True if converged is None else converged(c), se))
+    return out
 
 
 def convergence(loaded: Results, **where):

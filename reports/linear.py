@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lamsim.runtime.results import Results
 from reports.checks import (AUGMENTED_LLO, D_A, EXO2_LLO, IDEAL_LLO, LABELLED_LLO, LLO_TOLERANCE, LOSS_ABSOLUTE,
-                            LOSS_SHARE, NEGLIGIBLE_GAP, POLICY_FIT_DROP, RISE_SHARE, ClaimError, Point, bound,
+                            LOSS_SHARE, NEGLIGIBLE_GAP, RISE_SHARE, ClaimError, Point, bound,
                             convergence, grid, label, largest_rise, points)
 
 
@@ -37,7 +37,7 @@ def linear_lam_is_pca(left: Results, middle: Results, right: Results) -> list:
 def case1_no_noise(left: Results) -> list:
     """C2 on Fig 3 left: LLO ~ 2 where d_z >= d_a; LLO = 1 + d_z/d_a (d_z of the
     d_a action directions, nothing else) where d_z < d_a."""
-    llo, settled = grid(left, "llo"), convergence(left)
+    llo, settled = grid(left, "llo", seeds=True), convergence(left)
     return [
         bound("LLO where d_z >= d_a", points(llo, keep=lambda c: c["d_z"] >= c["d_a"], converged=settled), ">=",
               IDEAL_LLO),
@@ -99,29 +99,25 @@ def case3_other_agents(right: Results) -> list:
 
 
 def policy_determinism(left4: Results) -> list:
-    """C5 on Fig 4 left, d_z = 8, two mechanisms, each read with its own protocol.
+    """C5 on Fig 4 left, d_z = 8, other agents sigma_exo 0.5, interventional probes: LLO near ideal
+    for a uniform policy, low once chi >= 0.7, falling from chi 0 to 0.9: the residual action
+    (variance (1 - chi)^2) loses the PCA contest to the noise.
 
-    Ours (other agents sigma_exo 0.5, interventional probes): LLO near ideal
-    for a uniform policy, low once chi >= 0.7, falling from chi 0 to 0.9: the
-    residual action loses the PCA contest to the noise. The paper's (no noise,
-    policy-fit probes, as its released chi script): the LLO at chi = 1 lies at
-    least 1.0 below chi = 0, where the probe fitted on the policy's data reads
-    the action from o and fails under intervention."""
-    llo = grid(left4, "llo", d_z=D_A, noise="exo", probe="interventional")
+    The paper's own protocol (no noise, probes fitted on the policy's data) carries no verdict here.
+    Read interventionally, as the exact reading reads every probe, a policy-fit probe's errors are
+    not bounded by the target's variance, so its LLO leaves the metric's range [-1, 2] (2.07 at
+    chi 0.9, hundreds below -1 at chi = 1, where the theory is undefined and the closed-form probe's
+    ridge sets the number). That protocol is judged under the paper's reading (C5 (paper)), whose
+    probes are trained as the authors trained them."""
+    llo = grid(left4, "llo", seeds=True, d_z=D_A, noise="exo", probe="interventional")
     settled = convergence(left4, d_z=D_A, noise="exo", probe="interventional")
     falling = points(llo, keep=lambda c: c["chi"] <= 0.9 + 1e-9, converged=settled)
-    paper = {c["chi"]: v for c, v in grid(left4, "llo", d_z=D_A, noise="none", probe="policy-fit")}
-    if 0.0 not in paper or 1.0 not in paper:
-        raise ClaimError("Fig 4 left lacks chi = 0 or chi = 1 for the paper's protocol")
     return [
         bound("ours (sigma_exo 0.5, interventional): LLO at chi 0", points(llo, keep=lambda c: c["chi"] == 0), ">=",
               1.85),
         bound("ours: LLO at chi >= 0.7 (chi < 1)",
               points(llo, keep=lambda c: 0.7 - 1e-9 <= c["chi"] < 1, converged=settled), "<=", 0.8),
         bound("ours: rise of LLO between neighbouring chi, 0 to 0.9", largest_rise(falling), "<=", 0.02),
-        bound("paper's (no noise, policy-fit): LLO(chi 0) - LLO(chi 1)",
-              [Point(f"LLO {paper[0.0]:.3f} at chi 0, {paper[1.0]:.3f} at chi 1", paper[0.0] - paper[1.0])],
-              ">=", POLICY_FIT_DROP),
     ]
 
 

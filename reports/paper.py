@@ -2,43 +2,41 @@
 authors' figure values) and claims C2-C7 judged on the paper's reading, reported beside ours."""
 from __future__ import annotations
 
+from experiments import authors
+from experiments.paper_reading import SEEDED, plotted
 from lamsim.runtime.results import Results
+from reports import agreement
 from reports.checks import (AUGMENTED_LLO, D_A, EXO2_LLO, LABELLED_LLO, LLO_TOLERANCE, NEGLIGIBLE_GAP,
-                            POLICY_FIT_DROP, Check, ClaimError, Point, bound, grid, label, points)
+                            POLICY_FIT_DROP, CONTRADICTED, HOLDS, Check, ClaimError, Point, bound, grid, label, points)
 from reports.linear import case1_no_noise
 
 
 def paper_figures(*panels: Results) -> list:
     """F: the paper reading of each panel (experiments/paper_reading.py) against the authors'
     figure values (experiments/authors.py), point by point: max |d| within the panel's
-    tolerance (experiments/agreement.py), Figure 4 left split at chi = 1."""
-    from experiments import agreement, authors
-
+    tolerance (reports/agreement.py), Figure 4 left split at chi = 1. ``panels``: the six panels,
+    then the seeded points of each panel that has them, in the order of :data:`SEEDED`."""
+    seeded = dict(zip(SEEDED, panels[len(authors.PANELS):]))
     checks = []
     for name, result in zip(authors.PANELS, panels):
         try:
-            found = agreement.panel_rows(name, result)
+            found = agreement.panel_rows(name, result, seeded.get(name))
         except ValueError as e:
             raise ClaimError(str(e)) from e
         checks += [Check(f"paper reading vs the authors' values: {r.panel}", f"max |d| <= {r.tolerance:g}",
-                         f"max {r.max_abs:.3f} at {label(r.worst)}, mean {r.mean_abs:.3f} ({r.n} pts)", r.holds)
+                         f"max {r.max_abs:.3f} at {label(r.worst)}, mean {r.mean_abs:.3f} ({r.n} pts)",
+                         HOLDS if r.holds else CONTRADICTED,
+                         "" if r.holds else f"{r.panel}: max |d| {r.max_abs:.3f} at {label(r.worst)} > {r.tolerance:g}")
                    for r in found]
     return checks
 
 
 # ---------------------------------------------------------------- the claims under the paper's reading
 
-def _plotted(panel: str, loaded: Results) -> Results:
-    """A paper-reading result with ``llo`` as the authors' notebook plots it."""
-    from experiments.agreement import plotted
-
-    return plotted(panel, loaded)
-
-
 def case1_paper(left: Results) -> list:
     """C2 under the paper's reading (A = I, probes on z trained the authors' way): the same
     thresholds as ours, on the LLO as the paper plots it (-act + obs + 1)."""
-    return case1_no_noise(_plotted("fig3_left", left))
+    return case1_no_noise(plotted("fig3_left", left))
 
 
 def case2_paper(middle: Results) -> list:
@@ -59,7 +57,7 @@ def case2_paper(middle: Results) -> list:
 def case3_paper(right: Results) -> list:
     """C4 under the paper's reading (A = I, noise term clipped as plotted): sigma_exo 2 holds the
     noise at d_z = d_a; with sigma_exo 0.5, d_z = d_a is the best setting."""
-    right = _plotted("fig3_right", right)
+    right = plotted("fig3_right", right)
     best = max(points(grid(right, "llo", sigma=0.5)), key=lambda p: p.value)
     at_d_a = grid(right, "llo", sigma=0.5, d_z=D_A)[0][1]
     return [
@@ -85,7 +83,7 @@ def policy_paper(left4: Results) -> list:
 
 def augmentation_paper(middle4: Results) -> list:
     """C6 under the paper's reading (uniform noise, -act + obs + 1 as plotted), d_z 8, no noise."""
-    llo = _plotted("fig4_middle", middle4)
+    llo = plotted("fig4_middle", middle4)
     return [
         bound("LLO at |kappa| 0.1, d_z 8", points(grid(llo, "llo", sigma=0.0, d_z=D_A, kappa=0.1)), ">=",
               AUGMENTED_LLO),
@@ -95,7 +93,7 @@ def augmentation_paper(middle4: Results) -> list:
 
 def labels_paper(right4: Results) -> list:
     """C7 under the paper's reading (LLO clipped at 2 as plotted): sigma_exo 2, d_z 8."""
-    llo = {c["label_rate"]: v for c, v in grid(_plotted("fig4_right", right4), "llo", sigma=2.0, d_z=D_A)}
+    llo = {c["label_rate"]: v for c, v in grid(plotted("fig4_right", right4), "llo", sigma=2.0, d_z=D_A)}
     return [bound("LLO with 1% labels", [Point("", llo[0.01])], ">=", LABELLED_LLO),
             bound("LLO without labels", [Point("", llo[0.0])], "<=", 0.3)]
 

@@ -114,22 +114,20 @@ def table1(base: Path) -> list:
     if authors is None:
         return []
     lead = table1_report.authors_section(authors)
-    columns = [(t, x) for t, x in ((table1_report.table_title(authors), authors), ("cpu profile", cpu),
-                                   ("our variant", ours)) if x is not None]
+    columns = table1_report.ordering_columns(authors, cpu, ours)
     summary = [line for line in table1_report.orderings_side_by_side(columns) if line.startswith("Of the paper's")]
     return ["#" + lead[0]] + lead[1:] + summary + ["", "Every ordering, the width sweep and our variant: "
                                                    "[table1.md](table1.md)."]
 
 
-def verdicts(base: Path) -> tuple:
-    """(the verdict table's lines, n held, n claims), judged on what ``base`` holds."""
-    found = judged.gather(base, quick=False, check_only=True)
-    claims = [judged.judge(spec, found) for spec in judged.CLAIMS]
-    return judged.verdict_table(claims), sum(c.verdict == "PASS" for c in claims), len(claims)
+def verdicts(base: Path, statements: bool) -> list:
+    """Markdown lines: the verdicts' summary per group, then each group's table (claims judged on
+    what ``base`` holds, training nothing); ``statements``: the full statements, else short titles."""
+    claims, _ = judged.judge_all(base)
+    return judged.summary(claims) + [""] + judged.grouped(claims, statements, level="####")
 
 
 def results_readme(base: Path) -> str:
-    table, held, total = verdicts(base)
     lines = ["# Results", "",
              "Written by `python -m reports.readme` from the arrays in this folder; no number here is typed by hand. "
              "Our reading: exact profile, closed-form probes, means over seeds. The paper's own reading: "
@@ -137,19 +135,18 @@ def results_readme(base: Path) -> str:
              ""]
     lines += figure3(base) + figure4(base) + beyond(base) + [""]
     lines += ["## Table 1 (claim C8)", ""] + table1(base) + [""]
-    lines += [f"## Verdicts: {held} of {total} hold", ""] + table + [""]
+    lines += ["## Verdicts", ""] + verdicts(base, statements=True)
     return "\n".join(lines)
 
 
 def front_page(readme: str, base: Path) -> str:
-    """``readme`` with its verdict table (between :data:`START` and :data:`END`) made anew."""
+    """``readme`` with its verdict tables (between :data:`START` and :data:`END`) made anew."""
     if START not in readme or END not in readme:
         raise results.ResultsError(f"the front page lacks the markers {START} and {END}")
-    table, held, total = verdicts(base)
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    return head + START + "\n" + f"{held} of {total} hold ([results/claims.md](results/claims.md)).\n\n" + \
-        "\n".join(table) + "\n" + END + tail
+    return head + START + "\n" + "\n".join(verdicts(base, statements=False)).rstrip() + \
+        "\n\nEvery check, its threshold and worst point: [results/claims.md](results/claims.md).\n" + END + tail
 
 
 def main(argv: Optional[list] = None) -> int:

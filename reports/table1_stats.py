@@ -1,14 +1,76 @@
-"""Table 1's statistics over seeds and the report's cell formats (used by :mod:`reports.table1`
-and :mod:`figures.table1`): a mean with its standard error, the paired ordering of two rows, the
-gap between two means in standard errors of their difference."""
+"""Table 1's statistics over seeds and the report's cell formats (used by :mod:`reports.table1`,
+:mod:`reports.nonlinear` and :mod:`figures.table1`): a mean with its standard error, the paired
+ordering of two rows with its verdict and the seeds it would need, the gap between two means in
+standard errors of their difference."""
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-from experiments.paper import paired_ordering
 from lamsim.runtime import results
+from reports.checks import CONTRADICTED, HOLDS, NOISE_SE, UNRESOLVED
+
+#: An ordering holds when its mean paired difference is at least this many standard errors above 0,
+#: and is contradicted when it is that many below.
+ORDERING_SE = NOISE_SE
+
+
+class PairedOrdering(NamedTuple):
+    """One ordering judged on paired seeds: mean and standard error of
+    d_s = metric[higher, s] - metric[lower, s], the number of seeds, the verdict."""
+
+    mean: float
+    se: float
+    n: int
+    verdict: str
+
+    @property
+    def seeds_needed(self) -> float:
+        """Seeds at which the observed effect would reach :data:`ORDERING_SE` standard errors:
+        (ORDERING_SE x sd / mean)^2 with sd = se x sqrt(n), rounded up (inf where mean <= 0 or
+        the s.e. is undefined)."""
+        if not self.mean > 0 or not math.isfinite(self.se):
+            return math.inf
+        return float(math.ceil((ORDERING_SE * self.se * math.sqrt(self.n) / self.mean) ** 2))
+
+    @property
+    def reason(self) -> str:
+        """Why the ordering does not hold, in one line with its numbers ("" where it holds)."""
+        d = f"d = {self.mean:+.3f} ± {self.se:.3f} at {self.n} seed{'s' if self.n > 1 else ''}"
+        if self.verdict == HOLDS:
+            return ""
+        if self.verdict == CONTRADICTED:
+            return f"{d}: reversed by more than {ORDERING_SE:g} s.e."
+        if not math.isfinite(self.se):
+            return f"{d}: one seed has no s.e."
+        if self.mean > 0:
+            return f"{d}: within {ORDERING_SE:g} s.e.; about {self.seeds_needed:.0f} seeds needed at the observed effect"
+        return f"{d}: points against the paper, within {ORDERING_SE:g} s.e."
+
+
+def paired_ordering(lower, higher) -> PairedOrdering:
+    """Judge "lower < higher" on per-seed values [S] of two settings.
+
+    A seed has the same initialisation and data in every setting (common random numbers), so the
+    difference is taken per seed: d_s = higher[s] - lower[s], mean(d) with standard error
+    std(d, ddof=1) / sqrt(S). Verdict: holds if mean(d) >= ORDERING_SE s.e. and > 0; contradicted
+    if mean(d) <= -ORDERING_SE s.e. and < 0; otherwise (within noise, a single seed, NaN) not
+    resolved.
+    """
+    d = np.asarray(higher, dtype=float) - np.asarray(lower, dtype=float)
+    if d.ndim != 1 or d.size == 0:
+        raise ValueError(f"paired values must be two equal-length 1-D arrays, got difference shape {d.shape}")
+    mean = float(d.mean())
+    se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else math.nan
+    if mean > 0 and mean >= ORDERING_SE * se:
+        verdict = HOLDS
+    elif mean < 0 and -mean >= ORDERING_SE * se:
+        verdict = CONTRADICTED
+    else:
+        verdict = UNRESOLVED
+    return PairedOrdering(mean, se, int(d.size), verdict)
 
 
 def mean_se(values: np.ndarray) -> tuple[float, float]:
@@ -26,6 +88,12 @@ def gap_in_se(ours, paper) -> float:
     (m1, s1), (m2, s2) = ours, paper
     spread = math.hypot(s1, s2)
     return (m1 - m2) / spread if spread > 0 else math.nan
+
+
+def first_seeds(table: results.Results, k: int) -> results.Results:
+    """``table`` (dims setting, seed) on its first ``k`` seeds."""
+    return table._replace(arrays={m: np.asarray(v)[:, :k] for m, v in table.arrays.items()},
+                          coords={**table.coords, "seed": np.asarray(table.coords["seed"])[:k]})
 
 
 def setting_names(table: results.Results) -> list:

@@ -5,6 +5,7 @@ import pytest
 from experiments import PANELS as EXPERIMENT_PANELS
 from experiments import authors
 from lamsim.runtime.results import Results
+from reports import agreement
 
 GRIDS = {
     "fig3_left": {"d_a": list(range(2, 17, 2)), "d_z": list(range(1, 17))},
@@ -106,7 +107,7 @@ def test_fig4_constants_and_clip():
 @pytest.mark.parametrize("panel", authors.PANELS)
 def test_agreement_with_itself_is_exact(panel):
     res = authors.load(panel)
-    out = authors.agreement(with_seed_axis(res), panel)
+    out = agreement.agreement(with_seed_axis(res), panel)
     assert out["n"] == POINTS[panel] and out["max_abs"] == 0.0 and out["mean_abs"] == 0.0
     assert set(out["worst"]) == set(authors.DIMS[panel])
 
@@ -121,7 +122,7 @@ def test_agreement_takes_seed_means_on_a_larger_grid():
     llo[2, 3, :] += 0.05
     ours = Results({"llo": llo}, ("sigma", "d_z", "seed"),
                    {"sigma": sigma, "d_z": res.coords["d_z"], "seed": np.arange(2)}, {})
-    out = authors.agreement(ours, "fig3_right")
+    out = agreement.agreement(ours, "fig3_right")
     assert out["n"] == 30
     assert out["max_abs"] == pytest.approx(0.05)
     assert out["worst"] == {"sigma": 2.0, "d_z": int(res.coords["d_z"][3])}
@@ -133,9 +134,9 @@ def test_agreement_raises_on_a_missing_point_or_other_dims():
     short = Results({k: v[keep] for k, v in res.arrays.items()}, res.dims,
                     dict(res.coords, sigma=res.coords["sigma"][keep]), {})
     with pytest.raises(ValueError, match=r"fig3_middle.*sigma=0\.5"):
-        authors.agreement(short, "fig3_middle")
+        agreement.agreement(short, "fig3_middle")
     flat = Results({"llo": res.arrays["llo"][..., 0]}, ("sigma", "d_z"), res.coords, {})
     with pytest.raises(ValueError, match="fig3_middle.*dims"):
-        authors.agreement(flat, "fig3_middle")
+        agreement.agreement(flat, "fig3_middle")
     with pytest.raises(ValueError, match="panel"):
         authors.load("fig5")

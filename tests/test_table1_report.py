@@ -35,7 +35,7 @@ def test_the_full_size_leads_once_it_exists(tmp_path):
         raise AssertionError("a corrupt unit must be named")
     unit.unlink()
     text = report.main(str(tmp_path)).read_text()
-    assert "**The authors' size (W 64, M 512): 0 of 35 units trained**" in text
+    assert "**The authors' size (W 64, M 512): 0 of 140 units trained**" in text
     assert "## Table 1 as the authors ran it (cpu profile; claim C8 rests on it)" in text
     assert "(C8 (cpu profile): " in text and "authors' size:" not in text
 
