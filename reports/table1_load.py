@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from lamsim.runtime import results
+from reports.table1_stats import first_seeds
 
 #: Table 1 as the authors ran it at their size, assembled from its units (experiments/table1_units.py).
 FULL_SIZE = "table1_authors_faithful"
@@ -28,20 +29,22 @@ def width_tables(base: Path) -> list:
     if default is None:
         return []
 
-    def same_protocol(t) -> bool:  # all but the widths, the profile (and the name) as the cpu profile's
-        a, b = (dict(x.meta["config"], profile=None, model={k: v for k, v in x.meta["config"]["model"].items()
-                                                            if k not in ("width", "mlp_width")}) for x in (t, default))
+    def same_protocol(t) -> bool:  # all but the widths, the profile, the seeds (and the name) as the cpu profile's
+        a, b = (dict(x.meta["config"], profile=None, seeds=None, model={
+            k: v for k, v in x.meta["config"]["model"].items() if k not in ("width", "mlp_width")}) for x in (t, default))
         return a == b
 
+    seeds = len(default.coords["seed"])
     found = {default.meta["config"]["model"]["width"]: default}
     for path in sorted(base.glob("table1_authors_w*.npz")) + [base / f"{FULL_SIZE}.npz"]:
         t = optional(path.with_suffix(""))
         if t is not None and same_protocol(t) and t.meta["config"]["model"]["width"] not in found:
-            found[t.meta["config"]["model"]["width"]] = t
+            # The same seeds at every width: a table with more (the authors' size) on its first ones.
+            found[t.meta["config"]["model"]["width"]] = first_seeds(t, seeds)
     tables = [found[w] for w in sorted(found)]
     labels = [f"W {t.meta['config']['model']['width']}, M {t.meta['config']['model']['mlp_width']}"
-              + (" (cpu)" if t is default else " (authors' size)" if t.meta["config"]["profile"] == "faithful" else "")
-              for t in tables]
+              + (" (cpu)" if t is default else f" (authors' size, seeds 0-{seeds - 1})"
+                 if t.meta["config"]["profile"] == "faithful" else "") for t in tables]
     return list(zip(labels, tables)) if len(tables) > 1 else []
 
 

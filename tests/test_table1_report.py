@@ -44,7 +44,7 @@ def test_the_full_size_leads_once_it_exists(tmp_path):
     assert "units trained" not in text
     assert "## Table 1 as the authors ran it (authors' size; claim C8 rests on it)" in text
     assert "| ordering | why | authors' size: d | verdict | cpu profile: d | verdict |" in text
-    assert "| Setting | loss | W 16, M 128 (cpu) | W 64, M 512 (authors' size) | paper |" in text
+    assert "| Setting | loss | W 16, M 128 (cpu) | W 64, M 512 (authors' size, seeds 0-4) | paper |" in text
     # The lead table's cells are the full size's: low noise's controllable mean is 0.667 + 0.2.
     low = [line for line in text.splitlines() if line.startswith("| Low noise (default) |")][0].split(" | ")
     assert abs(float(low[1].split(" ± ")[0]) - (0.5 + 1 / 6 + 0.2)) < 0.02
