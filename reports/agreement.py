@@ -153,7 +153,9 @@ def table(found: list) -> str:
         worst = ", ".join(f"{k} {v:g}" for k, v in r.worst.items())
         lines.append(f"| {r.panel} | {r.n} | {r.max_abs:.3f} | {r.mean_abs:.3f} | {worst} | {r.tolerance:g} | "
                      f"{'yes' if r.holds else 'NO'} |")
-    return "\n".join(lines) + "\n"
+    seeded = [f"{panel}: its points {', '.join(f'{a.name} {list(a.values)}' for a in p.axes)} at {p.default_seeds} "
+              f"seeds ({p.name})" for panel, p in paper_reading.SEEDED.items()]
+    return "\n".join(lines + ["", "Seed means of ours; " + "; ".join(seeded) + "."]) + "\n"
 
 
 def main(argv=None) -> int:
