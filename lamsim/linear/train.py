@@ -85,8 +85,12 @@ def learning_rate(profile: str, steps: int) -> optax.Schedule:
     return optax.cosine_decay_schedule(init_value=1e-2, decay_steps=steps, alpha=1e-2)
 
 
-def optimizer(profile: str, steps: int) -> optax.GradientTransformation:
-    return optax.adam(learning_rate(profile, steps))
+def optimizer(profile: str, steps: int) -> optax.GradientTransformationExtraArgs:
+    """Adam at the profile's :func:`learning_rate`; ``faithful-exact``: :func:`meanfield_adam`, whose
+    update takes the batch gradient's variance (``variance=``)."""
+    if profile == "faithful-exact":
+        return meanfield_adam(learning_rate(profile, steps)(0))
+    return optax.with_extra_args_support(optax.adam(learning_rate(profile, steps)))
 
 
 class MeanFieldAdamState(NamedTuple):
@@ -101,23 +105,29 @@ class MeanFieldAdamState(NamedTuple):
 ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
 
 
-def meanfield_adam_init(params: Params) -> MeanFieldAdamState:
-    zeros = jax.tree.map(jnp.zeros_like, params)
-    return MeanFieldAdamState(jnp.zeros((), jnp.int32), zeros, zeros)
+def meanfield_adam(learning_rate_value: float) -> optax.GradientTransformationExtraArgs:
+    """Adam on the expected loss where the first moment averages the expected gradient G and the
+    second the expected squared batch gradient G^2 + Var: the mean path of Adam on sampled batches,
+    whose step on a weak, noisy gradient is G / sqrt(Var) rather than sign(G) (docs/method.md
+    Sec. 12). ``update(grads, state, params, variance=Var)``: ``variance`` has the parameters' tree
+    (:func:`lamsim.linear.exact.batch_gradient_variance`)."""
 
+    def init(params):
+        zeros = jax.tree.map(jnp.zeros_like, params)
+        return MeanFieldAdamState(jnp.zeros((), jnp.int32), zeros, zeros)
 
-def meanfield_adam_update(grads: Params, variance: Params, state: MeanFieldAdamState, learning_rate_value):
-    """One Adam step where the first moment averages the expected gradient G and the second the
-    expected squared batch gradient G^2 + Var (:func:`lamsim.linear.exact.batch_gradient_variance`):
-    the mean path of Adam on sampled batches, whose step on a weak, noisy gradient is G / sqrt(Var)
-    rather than sign(G). Returns (updates, state)."""
-    count = state.count + 1
-    mu = jax.tree.map(lambda m, g: ADAM_B1 * m + (1 - ADAM_B1) * g, state.mu, grads)
-    nu = jax.tree.map(lambda n, g, v: ADAM_B2 * n + (1 - ADAM_B2) * (jnp.square(g) + v), state.nu, grads, variance)
-    t = count.astype(jnp.float32)
-    updates = jax.tree.map(lambda m, n: -learning_rate_value * (m / (1 - ADAM_B1 ** t))
-                           / (jnp.sqrt(n / (1 - ADAM_B2 ** t)) + ADAM_EPS), mu, nu)
-    return updates, MeanFieldAdamState(count, mu, nu)
+    def update(grads, state, params=None, *, variance, **extra_args):
+        del params, extra_args
+        count = state.count + 1
+        mu = jax.tree.map(lambda m, g: ADAM_B1 * m + (1 - ADAM_B1) * g, state.mu, grads)
+        nu = jax.tree.map(lambda n, g, v: ADAM_B2 * n + (1 - ADAM_B2) * (jnp.square(g) + v), state.nu, grads,
+                          variance)
+        t = count.astype(jnp.float32)
+        updates = jax.tree.map(lambda m, n: -learning_rate_value * (m / (1 - ADAM_B1 ** t))
+                               / (jnp.sqrt(n / (1 - ADAM_B2 ** t)) + ADAM_EPS), mu, nu)
+        return updates, MeanFieldAdamState(count, mu, nu)
+
+    return optax.GradientTransformationExtraArgs(init, update)
 
 
 def _keys(seed: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -141,7 +151,7 @@ def make_trainer(shape: GroupShape):
 
     def init_one(seed, knobs):
         params = model.init_params(_keys(seed)[0], knobs, shape.d_o, shape.d_a, shape.d_z, shape.learn_a, shape.idm)
-        return TrainState(params, meanfield_adam_init(params) if meanfield else opt.init(params))
+        return TrainState(params, opt.init(params))
 
     def init(seeds, knobs):
         return jax.vmap(lambda s: jax.vmap(lambda k: init_one(s, k))(knobs))(seeds)
@@ -153,8 +163,8 @@ def make_trainer(shape: GroupShape):
                              generator=shape.stream, uniform=shape.uniform, state=shape.state)
         return model.sources(raw, env.policy_map, env.noise_map, shape.mask)
 
-    def apply(state, grads):
-        updates, opt_state = opt.update(grads, state.opt_state, state.params)
+    def apply(state, grads, **extra_args):
+        updates, opt_state = opt.update(grads, state.opt_state, state.params, **extra_args)
         return TrainState(optax.apply_updates(state.params, updates), opt_state)
 
     def update_one(state, src, knobs, action_effect):
@@ -168,11 +178,8 @@ def make_trainer(shape: GroupShape):
                                               uniform=shape.uniform, **flags)
         if not meanfield:
             return apply(state, grads)
-        variance = exact.batch_gradient_variance(state.params, knobs, env, shape.batch, grads,
-                                                 uniform=shape.uniform, **flags)
-        updates, opt_state = meanfield_adam_update(grads, variance, state.opt_state,
-                                                   learning_rate(shape.profile, shape.steps)(0))
-        return TrainState(optax.apply_updates(state.params, updates), opt_state)
+        return apply(state, grads, variance=exact.batch_gradient_variance(state.params, knobs, env, shape.batch, grads,
+                                                                          uniform=shape.uniform, **flags))
 
     def exact_seed(state, knobs, env):
         return jax.vmap(exact_one, in_axes=(0, 0, None))(state, knobs, env)
