@@ -1,6 +1,6 @@
 # Every target creates .venv from pyproject.toml when it is missing (or older than pyproject.toml).
-# experiments/, figures/ and reports/ run from this folder (python -m experiments, python -m figures.NAME,
-# python -m reports.claims).
+# One command per layer, run from this folder: python -m lamsim (run, sweep, plot, bench), python -m
+# experiments (declare and run), python -m reports (judge), python -m figures (draw).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -44,28 +44,18 @@ experiments: $(STAMP)
 figures: experiments draw
 
 draw: $(STAMP)
-	$(PY) -m figures.fig3 --results $(RESULTS)
-	$(PY) -m figures.fig4 --results $(RESULTS)
-	$(PY) -m reports.table1 --results $(RESULTS)
-	$(PY) -m figures.table1 --results $(RESULTS)
-	$(PY) -m figures.dynamics --results $(RESULTS)
-	$(PY) -m figures.paper --results $(RESULTS)
-	$(PY) -m figures.idm --results $(RESULTS)
-	$(PY) -m figures.labels --results $(RESULTS)
-	$(PY) -m figures.exo_state --results $(RESULTS)
-	$(PY) -m reports.exogenous --results $(RESULTS)
-	$(PY) -m reports.agreement --results $(RESULTS) > /dev/null
-	$(PY) -m reports.readme --results $(RESULTS)
+	$(PY) -m figures all --results $(RESULTS)
+	$(PY) -m reports all --results $(RESULTS)
 
 check: $(STAMP)
-	$(PY) -m reports.claims --results $(RESULTS)
+	$(PY) -m reports claims --results $(RESULTS)
 
 # The panels' reduced grids at full steps and the profile check into a fresh folder, then the judge
 # on it (Table 1, the paper reading and exogenous state are not there: their claims read not resolved).
 QUICK := fig3_left fig3_middle fig3_right fig4_left fig4_middle fig4_right profile_check
 check-quick: $(STAMP)
 	d=$$(mktemp -d) && for n in $(QUICK); do $(PY) -m experiments $$n --quick --out $$d || exit 2; done && \
-		$(PY) -m reports.claims --results $$d
+		$(PY) -m reports claims --results $$d
 
 clean-venv:
 	rm -rf $(VENV)

@@ -27,18 +27,21 @@ EXOGENOUS = ("exo_state", "exo_mask", "exo_remedies", "exo_remedies_optimum")
 NAMES = PANELS + PAPER + PAPER_SEEDED + TABLES + DYNAMICS + BEYOND + EXOGENOUS
 #: Also runnable by name: the profile check behind row P of ``make check``.
 CHECKS = ("profile_check",)
+#: Runnable by name, not by ``all``: our variant of Table 1 without dead-code restarts.
+VARIANTS = ("table1_norestart",)
 #: Where a name's declaration lives when it is not ``experiments.NAME.EXPERIMENT``.
 _DECLARED = {"dynamics_chi": ("dynamics", "CHI"), "dynamics_kappa": ("dynamics", "KAPPA"),
              "table1_authors": ("table1", "AUTHORS"),
-             "table1_augmentation": ("table1", "AUGMENTATION"), "exo_remedies_optimum": ("exo_remedies", "OPTIMUM")}
+             "table1_augmentation": ("table1", "AUGMENTATION"), "table1_norestart": ("table1", "NORESTART"), "exo_remedies_optimum": ("exo_remedies", "OPTIMUM")}
 
 
 def experiment(name: str):
     """The declared ``EXPERIMENT`` of ``name`` (a panel or a table)."""
     import importlib
 
-    if name not in NAMES + CHECKS:
-        raise ValueError(f"experiment={name!r} is invalid: must be one of {', '.join(NAMES + CHECKS)} or all")
+    if name not in NAMES + CHECKS + VARIANTS:
+        raise ValueError(f"experiment={name!r} is invalid: must be one of {', '.join(NAMES + CHECKS + VARIANTS)} "
+                         f"or all")
     if name in PAPER:
         return importlib.import_module("experiments.paper_reading").PANELS[name.split("/", 1)[1]]
     if name in PAPER_SEEDED:

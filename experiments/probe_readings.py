@@ -1,4 +1,4 @@
-"""``python -m experiments.probe_readings PANEL ...``: where the closed-form probe may stand in
+"""``python -m experiments probes PANEL ...``: where the closed-form probe may stand in
 for probes trained the authors' way.
 
 Trains each named panel's reduced grid under the paper's protocol (one seed) and reads every run
@@ -31,7 +31,7 @@ def probe_readings(name: str, seeds: int = 1) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m experiments.probe_readings", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m experiments probes", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("panels", nargs="+", metavar="PANEL", help=f"one or more of {', '.join(paper_reading.PANELS)}")
     args = p.parse_args(argv)
@@ -46,7 +46,3 @@ def main(argv=None) -> int:
     for name in args.panels:
         print(name, json.dumps(probe_readings(name)), flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

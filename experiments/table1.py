@@ -9,21 +9,22 @@ Three declarations; each trains every (row, seed) run in one compiled, vmapped `
   setting, seed); other sizes under their own names (:func:`authors_name`), so that
   ``--profile faithful`` writes ``table1_authors_faithful``. Its profile is ``cpu`` (the authors' schedule at reduced width, chosen from the
   width sweep of :mod:`experiments.table1_widths`) or ``faithful`` (the authors' sizes); the sizes of
-  its :class:`~lamsim.gridworld.authors.settings.AuthorsConfig` can be set, and ``--plan`` prints
-  the dry-run plan (FLOPs, memory, time) instead of training.
-- :data:`EXPERIMENT` (``--variant ours``): our own world (a torus, i.i.d. pairs) and model,
+  its :class:`~lamsim.gridworld.authors.settings.AuthorsConfig` can be set, and ``--dry-run`` prints
+  the plan (FLOPs, memory, time) instead of training.
+- :data:`EXPERIMENT` (``table1``): our own world (a torus, i.i.d. pairs) and model,
   shown beside the authors' as a robustness row. Writes ``table1`` (controllable_loss,
   stochastic_loss and their conditional-variance versions ``*_cond``, action_purity, codes_used;
   dims setting, seed), ``table1_codes`` (what each code does to a fixed frame; dims setting, seed,
   code, row, col) and ``table1_frames`` (one sample transition per action at each noise intensity).
-- :data:`NORESTART` (``--variant norestart``): ours without dead-code restarts, stored as
+- :data:`NORESTART` (``table1_norestart``): ours without dead-code restarts, stored as
   ``table1_norestart``, ``table1_norestart_codes``, ...
 
-    python -m experiments.table1 [--variant authors|ours|norestart] [--seeds N] [--force] [--out DIR]
-    python -m experiments.table1 [--profile cpu|faithful] [--epochs N] [--width W] [--mlp-width M]
-        [--batch B] [--trajectories N] [--frames F] [--metric-epochs N] [--seeds N]
-    python -m experiments.table1 --profile faithful --plan [--backend gpu] [--device-memory GIB] [--tflops T]
-    python -m experiments.table1 --profile faithful [--rows ROW,...] [--only-seeds K,...] [--budget MINUTES]
+    python -m experiments table1_authors|table1|table1_norestart [--table-seeds N] [--force] [--out DIR]
+    python -m experiments table1_authors [--profile cpu|faithful] [--epochs N] [--width W] [--mlp-width M]
+        [--batch B] [--trajectories N] [--frames F] [--metric-epochs N] [--table-seeds N]
+    python -m experiments table1_authors --profile faithful --dry-run [--backend gpu] [--device-memory GIB]
+        [--tflops T]
+    python -m experiments table1_authors --profile faithful [--rows ROW,...] [--only-seeds K,...] [--budget MIN]
 
 Any authors' table but the published cpu one is trained in resumable (row, seed) units
 (:mod:`experiments.table1_units`).
@@ -328,72 +329,5 @@ AUGMENTATION = AuthorsTable(
     name="table1_augmentation", claim="Table 1's augmentation row: which candidate protocol gives the paper's row",
     rows={c: AuthorsSetting(noise_intensity=_AUTHORS_LOW, augmentation=c) for c in AUGMENTATION_CANDIDATES},
     profile="cpu", model=authors_profile("cpu"), default_seeds=AUTHORS_DEFAULT_SEEDS, stem="table1_augmentation")
-#: The default Table 1 is the authors' protocol; ``ours`` is our own world and model (a robustness row).
-VARIANTS = {"authors": AUTHORS, "ours": EXPERIMENT, "norestart": NORESTART}
 #: The fields of the authors' config that the command line can set (--epochs, --mlp-width, ...).
 AUTHORS_FIELDS = ("epochs", "width", "mlp_width", "batch", "trajectories", "frames", "metric_epochs")
-
-
-def main(argv=None) -> int:
-    import argparse
-    import json
-    import sys
-
-    from experiments import table1_units as units
-    from experiments.runner import run_experiment
-    from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, fail, integer
-    from lamsim.runtime.devices import use_all_host_cores
-    from lamsim.runtime.results import check_writable
-
-    p = argparse.ArgumentParser(prog="python -m experiments.table1", description="Table 1 or a variant of it.")
-    p.add_argument("--variant", default="authors",
-                   help="authors (default: Table 1 as the authors ran it), ours (our world and model) or norestart")
-    p.add_argument("--seeds", type=int, default=None,
-                   help=f"seeds per setting (default {AUTHORS_DEFAULT_SEEDS} for authors, {DEFAULT_SEEDS} otherwise)")
-    p.add_argument("--steps", type=int, default=None, help="override the step count (smoke runs)")
-    p.add_argument("--force", action="store_true", help="recompute even if the result is up to date")
-    p.add_argument("--out", default="results", help="output folder (default results/)")
-    authors = p.add_argument_group("--variant authors only")
-    authors.add_argument("--profile", choices=("cpu", "faithful"), default=None,
-                         help="the authors' protocol at reduced width (cpu, default) or at their size (faithful)")
-    for field in AUTHORS_FIELDS:
-        authors.add_argument(f"--{field.replace('_', '-')}", dest=field, type=int, default=None,
-                             help=f"override the config's {field}")
-    authors.add_argument("--plan", action="store_true", help="print the dry-run plan (JSON) instead of training")
-    authors.add_argument("--backend", default="gpu", help="backend the plan's time assumes (gpu or cpu; default gpu)")
-    authors.add_argument("--device-memory", type=float, default=None, help="GiB of device memory the plan checks")
-    authors.add_argument("--tflops", type=float, default=None, help="sustained TFLOP/s the plan's time assumes")
-    units.add_options(p)
-    args = p.parse_args(argv)
-    try:
-        use_all_host_cores()  # before JAX starts its backends: one host device per core
-        if args.seeds is not None:
-            integer("seeds", args.seeds, 1, SEED_LIMIT, SEEDS_ALLOWED)
-        if args.variant not in VARIANTS:
-            fail("variant", args.variant, f"must be one of {', '.join(VARIANTS)} (ours was called default before the "
-                                          f"authors' protocol became the default)")
-        experiment = VARIANTS[args.variant]
-        overrides = {field: getattr(args, field) for field in AUTHORS_FIELDS if getattr(args, field) is not None}
-        if args.variant == "authors":
-            experiment = experiment.with_profile(args.profile or experiment.profile, **overrides)
-            if args.plan:
-                print(json.dumps(experiment.plan(args.seeds, args.backend, args.device_memory, args.tflops), indent=2))
-                return 0
-        elif overrides or args.profile or args.plan:
-            fail("variant", args.variant, "must be authors with --profile, --plan or a config field")
-        if not units.uses_units(experiment):
-            units.refuse_options(args, f"not to {experiment.name} (one vmapped program)")
-        options = units.check_options(args, experiment, args.seeds) if units.uses_units(experiment) else None
-        check_writable("out", args.out, folder=True)
-        if options is not None:
-            units.run_units(experiment, args.seeds, steps=args.steps, force=args.force, out=args.out, **options)
-        else:
-            run_experiment(experiment, seeds=args.seeds, steps=args.steps, force=args.force, out=args.out)
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,8 +1,8 @@
 """Time every panel under two profiles in one run, and show where Table 1's step goes.
 
-    python -m experiments.timing [--profiles fast exact] [--seeds 3] [--panels NAME ...] [--out results]
-    python -m experiments.timing --table1 [--seeds 20] [--steps 200]
-    python -m experiments.timing --table1 --protocol authors [--profile cpu|faithful] [--width W --mlp-width M]
+    python -m experiments timing [--profiles fast exact] [--seeds 3] [--panels NAME ...] [--out results]
+    python -m experiments timing --table1 [--seeds 20] [--steps 200]
+    python -m experiments timing --table1 --protocol authors [--profile cpu|faithful] [--width W --mlp-width M]
                                  [--seeds 5] [--steps 20]
 
 Panels: each panel runs end to end (compile, training, exact evaluation,
@@ -281,7 +281,7 @@ def time_authors_step(config, seeds: int = 5, steps: int = 20, formulation: Opti
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m experiments.timing", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m experiments timing", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profiles", nargs=2, default=["fast", "exact"], metavar="PROFILE")
     p.add_argument("--panels", nargs="+", default=list(PANELS), metavar="NAME")
@@ -346,7 +346,3 @@ def main(argv=None) -> int:
     results.write_json(Path(args.out) / "timing.json", report)
     print(json.dumps({k: report[k] for k in ("panels", "total")}, indent=2))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,7 +4,6 @@
 writes DIR/figures/dynamics.png/.pdf and DIR/dynamics.md (the steps each
 setting takes to come within 0.01 of its final LLO, for good).
 """
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +80,3 @@ def main(results_dir="results"):
     text = "\n".join(lines) + "\n"
     atomic_write(Path(results_dir) / "dynamics.md", lambda f: f.write(text.encode()))
     print(text)
-
-
-if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--results", default="results")
-    main(p.parse_args().results)

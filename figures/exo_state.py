@@ -8,8 +8,6 @@ current exogenous state read from the latent (right; solid A learned, dotted A =
 nMSE(e | l) against the mask's weight beta for three mask qualities, and the remedies' trained LLO
 (surrogate latent) as a heat map. Dashed: the theory (gaps: undefined, at ties on a threshold).
 """
-import argparse
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -66,10 +64,3 @@ def main(results_dir="results"):
                  "dashed: theory)", fontsize=11)
     fig.tight_layout()
     save(fig, results_dir, "exo_state")
-
-
-if __name__ == "__main__":
-    warnings.filterwarnings("ignore", "Mean of empty slice")
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--results", default="results")
-    main(p.parse_args().results)

@@ -2,8 +2,6 @@
 
 ``python -m figures.fig3 [--results DIR]`` reads DIR/fig3_{left,middle,right}.npz; writes DIR/figures/fig3.png/.pdf.
 """
-import argparse
-import warnings
 
 import numpy as np
 
@@ -80,10 +78,3 @@ def main(results_dir="results"):
                  f"{BAND}); dashed: PCA theory. Probe ridge $\\delta$={ridge:g}.", fontsize=11)
     fig.tight_layout()
     save(fig, results_dir, "fig3")
-
-
-if __name__ == "__main__":
-    warnings.filterwarnings("ignore", "Mean of empty slice")
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--results", default="results")
-    main(p.parse_args().results)

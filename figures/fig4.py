@@ -2,8 +2,6 @@
 
 ``python -m figures.fig4 [--results DIR]`` reads DIR/fig4_{left,middle,right}.npz; writes DIR/figures/fig4.png/.pdf.
 """
-import argparse
-import warnings
 
 import numpy as np
 
@@ -95,10 +93,3 @@ def main(results_dir="results"):
                  f"(the un-augmented, unlabelled optimum).", fontsize=11)
     fig.tight_layout()
     save(fig, results_dir, "fig4")
-
-
-if __name__ == "__main__":
-    warnings.filterwarnings("ignore", "Mean of empty slice")
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--results", default="results")
-    main(p.parse_args().results)

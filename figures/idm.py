@@ -5,8 +5,6 @@ Solid: the difference IDM's true latent z = C (o' - o); dotted: the full IDM's t
 z = C o + D o'; dash-dot: the full IDM's surrogate; dashed: the PCA theory (both IDMs' optimum,
 undefined at chi = 1). One colour per d_z.
 """
-import argparse
-import warnings
 from pathlib import Path
 
 from figures._plot import BAND, band, colors, plt, save, theory
@@ -37,10 +35,3 @@ def main(results_dir="results"):
                  f"{len(ds.seed)} seeds, {BAND}; dashed: theory)", fontsize=11)
     fig.tight_layout()
     save(fig, results_dir, "idm")
-
-
-if __name__ == "__main__":
-    warnings.filterwarnings("ignore", "Mean of empty slice")
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--results", default="results")
-    main(p.parse_args().results)

@@ -5,8 +5,6 @@ Left: the trained runs (band) and the optimum of the expected loss (dashed, mark
 theory is NaN, i.e. with labels; the theory itself at label rate 0). Right: each seed's trained LLO
 minus its optimum's.
 """
-import argparse
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +41,3 @@ def main(results_dir="results"):
                  f"{config.get('steps', '?')} steps, {len(ds.seed)} seeds, {BAND})", fontsize=10)
     fig.tight_layout()
     save(fig, results_dir, "labels")
-
-
-if __name__ == "__main__":
-    warnings.filterwarnings("ignore", "Mean of empty slice")
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--results", default="results")
-    main(p.parse_args().results)

@@ -6,8 +6,6 @@ and the authors' values (experiments/authors.py); writes DIR/figures/paper.png/.
 has the paper's axes (Figure 4 middle against d_z, Figure 4 left with every d_z) and plots the
 number the authors' notebook plots, without Figure 3 middle's cosmetic offset.
 """
-import argparse
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -93,10 +91,3 @@ def main(results_dir="results"):
                  "(github zhangchuheng123/LinearLAM, scripts/*.csv).", fontsize=11)
     fig.tight_layout()
     save(fig, results_dir, "paper")
-
-
-if __name__ == "__main__":
-    warnings.filterwarnings("ignore", "Mean of empty slice")
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--results", default="results")
-    main(p.parse_args().results)

@@ -15,9 +15,7 @@ The report's ``--authors NAME`` and ``--compare DIR`` are options of ``python -m
 """
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -146,16 +144,3 @@ def main(results_dir: str = "results", authors_name: Optional[str] = None) -> No
         figure_authors(authors, ours, base, cpu)
     if ours is not None:
         figure(results.load(base / "table1_frames"), results.load(base / "table1_codes", required=("effect",)), base)
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="--authors NAME and --compare DIR moved to python -m reports.table1, "
-                                            "which writes table1.md.")
-    parser.add_argument("--results", default="results", help="results directory")
-    args = parser.parse_args()
-    try:
-        main(args.results)
-    except results.ResultsError as e:
-        print(f"error: {e}", file=sys.stderr)
-        raise SystemExit(2)

@@ -64,3 +64,17 @@ def real(field: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         fail(field, value, "must be a finite number")
     return float(value)
+
+
+def guarded(run, *args) -> int:
+    """The command lines' one error guard: ``run(*args)``'s exit status (0 where it returns None or
+    a non-int); bad input (a ``ValueError``, :class:`InputError` included) or a file that cannot be
+    read or written (``OSError``) ends in one line ``error: ...`` on stderr and status 2."""
+    import sys
+
+    try:
+        status = run(*args)
+    except (ValueError, OSError) as e:
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    return status if isinstance(status, int) else 0

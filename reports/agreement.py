@@ -1,4 +1,4 @@
-"""``python -m reports.agreement [--results DIR]``: the paper reading against the authors' figure values.
+"""``python -m reports agreement [--results DIR]``: the paper reading against the authors' figure values.
 
 For each panel, our seed means of ``DIR/paper/<panel>.npz`` (experiments/paper_reading.py),
 turned into the number the authors' notebook plots (:data:`experiments.paper_reading.PLOTTED`),
@@ -7,7 +7,7 @@ Figure 3 middle's cosmetic offset: n, max |d|, mean |d|, the tolerance and wheth
 Figure 4 left is split at chi = 1, where the probes' finite training sets the number.
 Prints a Markdown table and writes it to ``DIR/paper/agreement.md``. Exit status 0 once written,
 2 where a result is missing or malformed; whether each row is within its tolerance is judged by
-row F of ``python -m reports.claims``.
+row F of ``python -m reports claims``.
 """
 from __future__ import annotations
 
@@ -159,20 +159,11 @@ def table(found: list) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m reports.agreement", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m reports agreement", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", default="results", help="results folder holding paper/<panel>.npz")
     args = p.parse_args(argv)
-    try:
-        found = rows(args.results)
-    except (ValueError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    text = table(found)
+    text = table(rows(args.results))
     atomic_write(Path(args.results) / paper_reading.FOLDER / "agreement.md", lambda f: f.write(text.encode()))
     sys.stdout.write(text)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

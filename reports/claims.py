@@ -1,4 +1,4 @@
-"""``python -m reports.claims [--results DIR]``: every claim of the paper, judged on the results in DIR.
+"""``python -m reports claims [--results DIR]``: every claim of the paper, judged on the results in DIR.
 
 Each claim is a small named check (:mod:`reports.checks`): the quantities measured on the results,
 each quantity's threshold, the measured value and a verdict, one of three:
@@ -34,6 +34,7 @@ from typing import Callable, NamedTuple, Optional, Union
 from experiments import PAPER as PAPER_PANELS
 from experiments import PAPER_SEEDED
 from experiments.paper import CLAIMS as STATEMENTS
+from lamsim.errors import fail
 from lamsim.runtime.results import Results, ResultsError, atomic_write, load
 from reports.checks import HOLDS, VERDICTS, Claim, ClaimError, Missing
 from reports.exogenous import (augmentation, difference_idm, labels_consistent, mask_threshold, threshold_fixed,
@@ -263,15 +264,13 @@ def report(claims: list, found: dict, out: Path) -> str:
 
 
 def main(argv: Optional[list] = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m reports.claims", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m reports claims", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", default=str(PUBLISHED), help="results folder (default results/)")
     args = p.parse_args(argv)
     out = Path(args.results)
     if not out.is_dir():
-        print(f"error: results={args.results!r} is invalid: must be a folder of results "
-              f"(python -m experiments NAME writes them)", file=sys.stderr)
-        return 2
+        fail("results", args.results, "must be a folder of results (python -m experiments NAME writes them)")
     t0 = time.perf_counter()
     claims, found = judge_all(out)
     text = report(claims, found, out)
@@ -279,7 +278,3 @@ def main(argv: Optional[list] = None) -> int:
     sys.stdout.write(text)
     print(f"[claims] {time.perf_counter() - t0:.1f} s; report in {out / 'claims.md'}", file=sys.stderr)
     return 0 if all(c.verdict == HOLDS for c in claims) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

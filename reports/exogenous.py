@@ -5,7 +5,7 @@ lamsim/linear/state.py, written before the panels were run at their published si
 measures it on the results of experiments/exo_state.py, exo_mask.py and exo_remedies.py. A
 prediction that fails is reported as FAIL with the measured numbers, not adjusted.
 
-``python -m reports.exogenous [--results DIR]`` writes the remedies table, DIR/exo_remedies.md.
+``python -m reports exogenous [--results DIR]`` writes the remedies table, DIR/exo_remedies.md.
 """
 from __future__ import annotations
 
@@ -204,7 +204,8 @@ def markdown(remedies: Results, numerical: Results) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(results_dir: str = "results") -> Path:
+def write(results_dir: str = "results") -> Path:
+    """Write ``results_dir/exo_remedies.md`` (the remedies table); returns its path."""
     base = Path(results_dir)
     remedies = results.load(base / "exo_remedies", required=("llo", "nmse_state"))
     numerical = results.load(base / "exo_remedies_optimum", required=("llo", "nmse_state", "optimum_llo"))
@@ -217,7 +218,8 @@ def main(results_dir: str = "results") -> Path:
     return out
 
 
-if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m reports exogenous", description=__doc__.split("\n\n")[0])
     p.add_argument("--results", default="results")
-    main(p.parse_args().results)
+    write(p.parse_args(argv).results)
+    return 0

@@ -1,4 +1,4 @@
-"""``python -m reports.readme [--results DIR] [--readme FILE] [--check]``: the results, written from the arrays.
+"""``python -m reports readme [--results DIR] [--readme FILE] [--check]``: the results, written from the arrays.
 
 Writes ``DIR/README.md``: for each panel of Figures 3 and 4 the numbers its claim reads (means over
 seeds, each beside its theory), the beyond-the-paper results, Table 1's lead table
@@ -129,7 +129,7 @@ def verdicts(base: Path, statements: bool) -> list:
 
 def results_readme(base: Path) -> str:
     lines = ["# Results", "",
-             "Written by `python -m reports.readme` from the arrays in this folder; no number here is typed by hand. "
+             "Written by `python -m reports readme` from the arrays in this folder; no number here is typed by hand. "
              "Our reading: exact profile, closed-form probes, means over seeds. The paper's own reading: "
              "[paper/agreement.md](paper/agreement.md). Checks, thresholds and worst points: [claims.md](claims.md).",
              ""]
@@ -150,28 +150,20 @@ def front_page(readme: str, base: Path) -> str:
 
 
 def main(argv: Optional[list] = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m reports.readme", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m reports readme", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", default="results", help="results folder (default results/)")
     p.add_argument("--readme", default="README.md", help="the front page whose verdict table is rewritten")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")
     args = p.parse_args(argv)
     base, front = Path(args.results), Path(args.readme)
-    try:
-        wanted = {base / "README.md": results_readme(base), front: front_page(front.read_text(), base)}
-    except (OSError, ValueError) as e:
-        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
+    wanted = {base / "README.md": results_readme(base), front: front_page(front.read_text(), base)}
     stale = [path for path, text in wanted.items() if not path.exists() or path.read_text() != text]
     if args.check:
         for path in stale:
-            print(f"{path} is out of date: run python -m reports.readme", file=sys.stderr)
+            print(f"{path} is out of date: run python -m reports readme", file=sys.stderr)
         return 1 if stale else 0
     for path in stale:
         results.atomic_write(path, lambda f, text=wanted[path]: f.write(text.encode()))
         print(f"wrote {path}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,14 +14,13 @@ under the authors' protocol and under our variant side by side; the width sweep.
 variant's own table, under both of its normalisers (total and conditional variance).
 The statistics and the cells' formats are in :mod:`reports.table1_stats`.
 
-    python -m reports.table1 [--results DIR] [--authors NAME]
-    python -m reports.table1 --compare DIR   # another realisation of our variant, against the published one
+    python -m reports table1 [--results DIR] [--authors NAME]
+    python -m reports table1 --compare DIR   # another realisation of our variant, against the published one
 """
 from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -334,7 +333,7 @@ def width_section(tables: list) -> list:
     return lines
 
 
-def main(results_dir: str = "results", authors_name: Optional[str] = None) -> Path:
+def write(results_dir: str = "results", authors_name: Optional[str] = None) -> Path:
     """Write the markdown; returns its path. ``authors_name``: as :func:`load_tables`; with one
     given, no width sweep and no line on the full size's units."""
     base = Path(results_dir)
@@ -347,23 +346,20 @@ def main(results_dir: str = "results", authors_name: Optional[str] = None) -> Pa
     return md
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reports table1", description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", default="results", help="results directory")
     parser.add_argument("--authors", default=None, metavar="NAME",
-                        help="the authors'-protocol result to lead with (default: table1_authors_faithful once all "
-                             "its units exist, else the cpu profile's table1_authors)")
+                        help="the authors'-protocol result to lead with (default: table1_authors_faithful once it "
+                             "exists, else the cpu profile's table1_authors)")
     parser.add_argument("--compare", metavar="DIR",
                         help="print how far DIR/table1 (the same seeds, another realisation) moves each mean and "
                              "ordering of the published table, instead of writing the report")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.compare:
         published = results.load(Path(args.results) / "table1", required=("controllable_loss",))
         print(compare(published, results.load(Path(args.compare) / "table1", required=("controllable_loss",)),
                       args.compare))
     else:
-        try:
-            print(main(args.results, args.authors))
-        except results.ResultsError as e:
-            print(f"error: {e}", file=sys.stderr)
-            raise SystemExit(2)
+        print(write(args.results, args.authors))
+    return 0

@@ -302,7 +302,9 @@ def test_main_reports_every_claim_and_exits_by_the_verdicts(good, tmp_path, caps
     _write(tmp_path, {"fig4_right": doctored(good["fig4_right"], "llo", _flip(2))})
     assert claims.main(["--results", str(tmp_path)]) == 1
     assert "| C7 | contradicted |" in (tmp_path / "claims.md").read_text()
-    assert claims.main(["--results", str(tmp_path / "none")]) == 2
+    from reports.__main__ import main as reports_cli
+
+    assert reports_cli(["claims", "--results", str(tmp_path / "none")]) == 2
 
 
 def test_the_judge_never_trains_and_a_missing_panel_is_not_resolved(good, tmp_path, monkeypatch, capsys):

@@ -235,7 +235,7 @@ def test_smoke_run_writes_the_table_and_the_report(tmp_path):
     np.testing.assert_allclose(ratio, ratio[0, 0], rtol=1e-5)
     assert 1.1 < ratio[0, 0] < 1.2  # (11/12) / 0.8 = 1.146, up to the evaluation set's sampling
 
-    md = report.main(str(tmp_path))
+    md = report.write(str(tmp_path))
     text = md.read_text()
     assert "| Low noise (default) |" in text and "Of 9 orderings:" in text and "cond. var" in text
     assert "Without dead-code restarts" not in text
@@ -246,7 +246,7 @@ def test_smoke_run_writes_the_table_and_the_report(tmp_path):
     path = run_experiment(table1.NORESTART, seeds=2, steps=300, out=tmp_path)
     assert path.name == "table1_norestart.npz" and (tmp_path / "table1_norestart_codes.npz").exists()
     assert results.load(path).meta["config"]["model"]["restarts"] is False
-    assert "Without dead-code restarts (2 seeds" in report.main(str(tmp_path)).read_text()
+    assert "Without dead-code restarts (2 seeds" in report.write(str(tmp_path)).read_text()
 
 
 def test_wrapping_convolutions_commute_with_column_shifts_and_zero_padded_ones_see_the_edges():

@@ -88,7 +88,7 @@ def test_faithful_runs_end_to_end_at_a_tiny_size(tmp_path):
     from figures import table1 as draw
     from reports import table1 as report
 
-    text = report.main(str(tmp_path)).read_text()
+    text = report.write(str(tmp_path)).read_text()
     assert "## Table 1 as the authors ran it (profile faithful, W 4, M 8; " in text  # not the published cpu table
     assert "Of the paper's 9 orderings, profile faithful, W 4, M 8 (2 seeds)" in text
     assert f"{aw.action_blind_error(TINY['frames']):.6f}" in text and "our variant" not in text
@@ -127,6 +127,8 @@ def test_the_width_sweep_holds_the_cpu_profile_and_refuses_bad_seeds(tmp_path, c
     assert default.job().config == table1.AUTHORS.job().config
     assert all(t.model.mlp_width == table1_widths.MLP_RATIO * t.model.width for t in tables)
     assert all(dataclasses.replace(t.model, width=64, mlp_width=512) == asg.profile("faithful") for t in tables)
-    assert table1_widths.main(["--seeds", "0", "--out", str(tmp_path)]) == 2
+    from experiments.__main__ import main as experiments_cli
+
+    assert experiments_cli(["table1_widths", "--seeds", "0", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: seeds=0 is invalid") and err.count("\n") == 1 and not list(tmp_path.iterdir())

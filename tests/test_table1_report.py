@@ -28,19 +28,19 @@ def test_the_full_size_leads_once_it_exists(tmp_path):
     unit.parent.mkdir()
     unit.write_text('{"kind": "table1_authors unit"}')  # not a whole unit: the report names the file
     try:
-        report.main(str(tmp_path))
+        report.write(str(tmp_path))
     except ValueError as e:
         assert str(unit) in str(e)
     else:
         raise AssertionError("a corrupt unit must be named")
     unit.unlink()
-    text = report.main(str(tmp_path)).read_text()
+    text = report.write(str(tmp_path)).read_text()
     assert "**The authors' size (W 64, M 512): 0 of 140 units trained**" in text
     assert "## Table 1 as the authors ran it (cpu profile; claim C8 rests on it)" in text
     assert "(C8 (cpu profile): " in text and "authors' size:" not in text
 
     _table(tmp_path, "table1_authors_faithful", "faithful", 0.2)
-    text = report.main(str(tmp_path)).read_text()
+    text = report.write(str(tmp_path)).read_text()
     assert "units trained" not in text
     assert "## Table 1 as the authors ran it (authors' size; claim C8 rests on it)" in text
     assert "| ordering | why | authors' size: d | verdict | cpu profile: d | verdict |" in text

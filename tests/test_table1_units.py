@@ -152,15 +152,16 @@ def test_a_unit_with_another_config_is_retrained(tmp_path, monkeypatch, capsys):
     (["--budget", "-1"], "budget='-1'"),
     (["--budget", "nan"], "budget='nan'"),
 ])
-@pytest.mark.parametrize("cli", ["table1", "experiments"])
-def test_bad_unit_options_exit_2_with_one_line(cli, flags, field, tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("table", ["table1_authors", "table1_augmentation"])
+def test_bad_unit_options_exit_2_with_one_line(table, flags, field, tmp_path, capsys, monkeypatch):
     import experiments.__main__ as experiments_cli
 
     monkeypatch.setattr(at, "train_runs", Counting(limit=0))  # nothing may train
-    if cli == "table1":
-        code = table1.main(["--profile", "faithful", *flags, "--out", str(tmp_path)])
-    else:
-        code = experiments_cli.main(["table1_authors", "--profile", "faithful", *flags, "--out", str(tmp_path)])
+    if table == "table1_augmentation":  # its rows and 5 seeds at the authors' size
+        flags = {"bogus": flags, "no_noise,no_noise": ["--rows", "idm_copy,idm_copy"], "20": ["--only-seeds", "5"]}.get(
+            flags[1], flags)
+        field = field.replace("no_noise,no_noise", "idm_copy,idm_copy").replace("'20'", "'5'")
+    code = experiments_cli.main([table, "--profile", "faithful", *flags, "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(f"error: {field} is invalid") and err.count("\n") == 1, err
     assert not list(tmp_path.iterdir())
@@ -171,13 +172,15 @@ def test_unit_options_are_refused_for_the_published_cpu_table(tmp_path, capsys):
 
     assert experiments_cli.main(["table1_authors", "--rows", "no_noise", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("error: rows='no_noise' is invalid: applies to a table trained in units")
-    assert table1.main(["--budget", "1", "--out", str(tmp_path)]) == 2
+    assert experiments_cli.main(["table1", "--budget", "1", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("error: budget='1' is invalid")
     assert experiments_cli.main(["all", "--profile", "faithful", "--rows", "no_noise", "--out", str(tmp_path)]) == 2
     assert not list(tmp_path.iterdir())
 
 
 def test_a_corrupt_unit_is_named_not_retrained(tmp_path, capsys, monkeypatch):
+    import experiments.__main__ as experiments_cli
+
     monkeypatch.setattr(at, "train_runs", Counting(limit=0))
     table = table1.AUTHORS.with_profile("faithful", **TINY)
     assert table.name == "table1_authors_custom"
@@ -185,8 +188,8 @@ def test_a_corrupt_unit_is_named_not_retrained(tmp_path, capsys, monkeypatch):
     path.parent.mkdir(parents=True)
     path.write_text("{not json")
     # Even when only another unit is asked: every unit is read before any trains.
-    assert table1.main(["--profile", "faithful", *TINY_FLAGS, "--seeds", "2", "--rows", "no_noise",
-                        "--out", str(tmp_path)]) == 2
+    assert experiments_cli.main(["table1_authors", "--profile", "faithful", *TINY_FLAGS, "--table-seeds", "2",
+                                 "--rows", "no_noise", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: unit={str(path)!r} is invalid: is not JSON") and err.count("\n") == 1, err
     assert path.read_text() == "{not json" and sorted(p.name for p in path.parent.iterdir()) == [path.name]
