@@ -14,12 +14,13 @@ import sys
 import numpy as np
 
 from experiments import paper_reading
+from lamsim.linear.sweep import Axis, Sweep, run_sweep
+from lamsim.runtime.devices import use_all_host_cores
 
 
 def probe_readings(name: str, seeds: int = 1) -> dict:
     """Train ``name``'s reduced grid under the paper's protocol and read every run with both probe
     estimates; returns the largest |difference| of the plotted LLO and the two readings."""
-    from lamsim.linear.sweep import Axis, Sweep, run_sweep
 
     panel = paper_reading.PANELS[name]
     base = panel.base.replace(profile=panel.fixed_profile, steps=paper_reading.STEPS[name], reading="exact")
@@ -40,7 +41,6 @@ def main(argv=None) -> int:
             print(f"error: panel={name!r} is invalid: must be one of {', '.join(paper_reading.PANELS)}",
                   file=sys.stderr)
             return 2
-    from lamsim.runtime.devices import use_all_host_cores
 
     use_all_host_cores()
     for name in args.panels:

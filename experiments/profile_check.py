@@ -8,10 +8,11 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from experiments import experiment
 from experiments.runner import Job
 from lamsim.linear.settings import Setting
-from lamsim.runtime.results import Results
 from lamsim.linear.sweep import Axis, Sweep, run_sweep
+from lamsim.runtime.results import Results
 
 
 class ProfileCase(NamedTuple):
@@ -20,7 +21,6 @@ class ProfileCase(NamedTuple):
     name: str
     panel: str  # the experiment whose step counts the case uses
     fields: dict
-
 
 #: One setting per claim, and each default panel's slowest-converging point (largest |llo_drift|
 #: over its seeds, chi < 0.99: where the exact profile is least likely to stand in for the faithful
@@ -61,7 +61,6 @@ class ProfileCheck:
 
     def job(self, seeds: Optional[int] = None, **_) -> Job:
         seeds = self.default_seeds if seeds is None else seeds
-        from experiments import experiment
 
         cases = [{"name": c.name, "fields": c.fields,
                   "steps": {p: experiment(c.panel).step_table[p] for p in PROFILES}} for c in PROFILE_CASES]
@@ -79,6 +78,5 @@ class ProfileCheck:
             return {self.name: Results(arrays, ("case", "profile", "seed"), coords, result.meta)}
 
         return Job(config, (self.name,), execute)
-
 
 EXPERIMENT = ProfileCheck()

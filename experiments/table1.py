@@ -39,10 +39,15 @@ import numpy as np
 from experiments.runner import Job
 from lamsim.errors import positive
 from lamsim.gridworld.authors import world as authors_world
-from lamsim.gridworld.authors.settings import AuthorsConfig, AuthorsSetting
-from lamsim.gridworld.authors.settings import profile as authors_profile
+from lamsim.gridworld.authors.evaluate import METRICS as AUTHORS_METRICS, window_metrics
+from lamsim.gridworld.authors.plan import plan
+from lamsim.gridworld.authors.settings import AuthorsConfig, AuthorsSetting, profile as authors_profile
+from lamsim.gridworld.authors import train as authors_train
 from lamsim.gridworld.ours import world
+from lamsim.gridworld.ours.evaluate import score_runs
 from lamsim.gridworld.ours.settings import Config, GridSetting
+from lamsim.gridworld.ours import train as ours_train
+from lamsim.runtime.devices import to_host
 from lamsim.runtime.results import Results
 
 _LOW = world.NOISE_INTENSITY["low"]
@@ -151,10 +156,7 @@ class Table:
     def _execute(self, model: Config, seeds: int, stream) -> dict:
         import jax
 
-        from lamsim.gridworld.ours.evaluate import score_runs
-        from lamsim.gridworld.ours.train import train_runs
-
-        state, knobs, terms = train_runs(model, list(self.rows.values()), list(range(seeds)), self.name, stream)
+        state, knobs, terms = ours_train.train_runs(model, list(self.rows.values()), list(range(seeds)), self.name, stream)
         metrics, effects = score_runs(state.params, knobs, model, jax.random.key(EVAL_SEED), probe_frame())
         shape = (len(self.rows), seeds)
         names = np.asarray(list(self.rows), dtype=str)
@@ -177,7 +179,6 @@ class Table:
                          {"probe_agent": list(PROBE_AGENT), "noise_intensity": world.NOISE_INTENSITY,
                           "snake_cells": world.SNAKE_CELLS})
         return dict(zip(self.outputs, (table, codes, frames)))
-
 
 EXPERIMENT = Table(name="table1", claim="C8 (ours): the orderings of the linear analysis hold for our CNN + VQ LAM",
                    rows=ROWS, model=Config(steps=16000), default_seeds=DEFAULT_SEEDS)
@@ -246,8 +247,6 @@ class AuthorsTable:
         (config_steps: runs x updates; one compiled program, one chunk)."""
         import jax
 
-        from lamsim.gridworld.authors.plan import plan
-
         seeds = self.default_seeds if seeds is None else seeds
         backend = jax.default_backend() if backend is None else backend
         for field, value in (("device_memory", device_memory_gib), ("tflops", tflops)):
@@ -273,10 +272,7 @@ class AuthorsTable:
         return Job(config, self.outputs, lambda stream: self._execute(seeds, stream))
 
     def _execute(self, seeds: int, stream) -> dict:
-        from lamsim.gridworld.authors.train import train_runs
-        from lamsim.runtime.devices import to_host
-
-        state, knobs = train_runs(self.model, list(self.rows.values()), list(range(seeds)), self.name, stream)
+        state, knobs = authors_train.train_runs(self.model, list(self.rows.values()), list(range(seeds)), self.name, stream)
         return {self.name: self.assemble(seeds, to_host(state.window), to_host(knobs), to_host(state.resets))}
 
     def assemble(self, seeds: int, window, knobs, resets) -> Results:
@@ -284,8 +280,6 @@ class AuthorsTable:
         (R = rows x seeds): ``window`` a :class:`~lamsim.gridworld.authors.train.Window` of [R] sums
         ([R, codes, actions] counts), ``knobs`` their AuthorsKnobs [R], ``resets`` [R, codes].
         Both the one vmapped program and the units of :mod:`experiments.table1_units` build it here."""
-        from lamsim.gridworld.authors.evaluate import METRICS as AUTHORS_METRICS
-        from lamsim.gridworld.authors.evaluate import window_metrics
 
         metrics = window_metrics(window, knobs, self.model)
         shape = (len(self.rows), seeds)
@@ -315,7 +309,6 @@ def authors_name(model: AuthorsConfig, stem: str = "table1_authors") -> str:
     if model == dataclasses.replace(cpu, width=model.width, mlp_width=MLP_RATIO * model.width):
         return f"{stem}_w{model.width}"
     return f"{stem}_custom"
-
 
 #: The MLP before the VQ is this many times as wide as the convolutions (the authors' 512 and 64).
 MLP_RATIO = 8

@@ -33,7 +33,11 @@ import numpy as np
 from experiments.runner import reusable, write_job
 from experiments.table1 import AUTHORS, AuthorsTable
 from lamsim.errors import fail, plain
+from lamsim.gridworld.authors import train as authors_train
+from lamsim.gridworld.authors.settings import knobs_of
+from lamsim.gridworld.authors.train import UPDATE_FORMULATION, Window
 from lamsim.runtime import results
+from lamsim.runtime.devices import to_host
 
 #: What a unit file says it is.
 UNIT_KIND = "table1_authors unit"
@@ -102,8 +106,6 @@ def unit_status(out, table: AuthorsTable, seeds: int) -> tuple:
 def train_unit(table: AuthorsTable, row: str, seed: int, name: str, stream=None) -> dict:
     """Train the run (``row``, ``seed``) of ``table`` alone (progress named ``name``); returns
     its unit (JSON-able; see the module docstring)."""
-    from lamsim.gridworld.authors import train as authors_train
-    from lamsim.runtime.devices import to_host
 
     t0 = time.perf_counter()
     state, _ = authors_train.train_runs(table.model, [table.rows[row]], [seed], name, stream)
@@ -118,8 +120,6 @@ def train_unit(table: AuthorsTable, row: str, seed: int, name: str, stream=None)
 def assemble(out, table: AuthorsTable, seeds: int) -> tuple:
     """(table Results, summed wall seconds of its units) from every unit of ``table`` in ``out``
     (all must be there: :func:`unit_status`), built as the vmapped path builds it."""
-    from lamsim.gridworld.authors.settings import knobs_of
-    from lamsim.gridworld.authors.train import Window
 
     units = [read_unit(unit_path(out, table, row, seed)) for row in table.rows for seed in range(seeds)]
     window = Window(*(np.asarray([u["window"][f] for u in units], np.float32) for f in WINDOW_FIELDS))
@@ -184,7 +184,6 @@ def run_units(table: AuthorsTable, seeds: Optional[int] = None, rows=None, only_
     if not force and reusable(out, job.outputs, job.config):
         print(f"{tag} up to date in {out} (use --force to recompute)", file=stream)
         return main
-    from lamsim.gridworld.authors.train import UPDATE_FORMULATION
 
     todo, asked = [], {(row, seed) for row in rows for seed in only}
     # Every unit is read before any trains (a corrupt file stops the run at once); seed-major, so

@@ -51,7 +51,14 @@ from typing import Optional
 
 from experiments import PANELS, experiment
 from experiments.runner import DEFAULT_SEEDS, run_experiment
+from experiments.table1 import AUTHORS, AUTHORS_DEFAULT_SEEDS, AUTHORS_ROWS, ROWS
 from lamsim.errors import SEED_LIMIT, SEEDS_ALLOWED, STEP_LIMIT, fail, integer
+from lamsim.gridworld.authors import train as at
+from lamsim.gridworld.authors.networks import FORMULATIONS, AuthorsLAM
+from lamsim.gridworld.authors.settings import profile as authors_profile
+from lamsim.gridworld.ours import train
+from lamsim.gridworld.ours.networks import LAM
+from lamsim.gridworld.ours.settings import Config
 from lamsim.linear.settings import PROFILES
 from lamsim.runtime import results
 from lamsim.runtime.devices import compile_for_analysis, compiled_flops, use_all_host_cores
@@ -110,11 +117,6 @@ def time_table1_step(seeds: int = 20, steps: int = 200) -> dict:
     import jax
     import jax.numpy as jnp
     import optax
-
-    from experiments.table1 import ROWS
-    from lamsim.gridworld.ours import train
-    from lamsim.gridworld.ours.networks import LAM
-    from lamsim.gridworld.ours.settings import Config
 
     config = Config()
     run_seeds, knobs, state, segment = train.prepare_runs(config, list(ROWS.values()), list(range(seeds)))
@@ -177,10 +179,6 @@ def time_authors_step(config, seeds: int = 5, steps: int = 20, formulation: Opti
     import jax
     import jax.numpy as jnp
     import optax
-
-    from experiments.table1 import AUTHORS_ROWS
-    from lamsim.gridworld.authors import train as at
-    from lamsim.gridworld.authors.networks import FORMULATIONS, AuthorsLAM
 
     seeds = integer("seeds", seeds, 1, SEED_LIMIT)
     steps = integer("steps", steps, 1, STEP_LIMIT - 1)
@@ -315,9 +313,6 @@ def main(argv=None) -> int:
             field, value = ("profile", args.profile) if args.profile is not None else next(iter(authors_only.items()))
             fail(field, value, "needs --table1 --protocol authors (the authors' protocol's sizes)")
         if args.table1 and protocol == "authors":
-            from experiments.table1 import AUTHORS, AUTHORS_DEFAULT_SEEDS
-            from lamsim.gridworld.authors.settings import profile as authors_profile
-
             seeds = integer("seeds", AUTHORS_DEFAULT_SEEDS if args.seeds is None else args.seeds, 1, SEED_LIMIT,
                             SEEDS_ALLOWED)
             steps = integer("steps", 20 if args.steps is None else args.steps, 1, STEP_LIMIT - 1)

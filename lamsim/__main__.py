@@ -10,7 +10,16 @@ import math
 import sys
 from pathlib import Path
 
+from lamsim import bench
 from lamsim.errors import integer
+from lamsim.explore import parse_vary, plot
+from lamsim.linear.evaluate import METRICS
+from lamsim.linear.optimum import OPTIMUM_METRICS
+from lamsim.linear.probes import DEFAULT_RIDGE
+from lamsim.linear.settings import Setting
+from lamsim.linear.state import STATE_METRICS
+from lamsim.linear.sweep import Sweep, run_sweep
+from lamsim.runtime import results
 from lamsim.runtime.devices import use_all_host_cores
 from lamsim.runtime.results import check_writable
 
@@ -64,10 +73,6 @@ def _setting_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _sweep_of(args, name: str, axes=(), curve: int = 0):
-    from lamsim.linear.probes import DEFAULT_RIDGE
-    from lamsim.linear.settings import Setting
-    from lamsim.linear.sweep import Sweep
-
     setting = Setting(d_o=args.d_o, d_a=args.d_a, d_z=args.d_z, d_b=args.d_b, noise=args.noise, sigma=args.sigma,
                       chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
                       profile=args.profile, steps=args.steps, seed=args.seed, probe=args.probe,
@@ -79,10 +84,6 @@ def _sweep_of(args, name: str, axes=(), curve: int = 0):
 
 
 def _sweep(args) -> dict:
-    from lamsim.explore import parse_vary
-    from lamsim.runtime import results
-    from lamsim.linear.sweep import run_sweep
-
     axes = [parse_vary(v) for v in args.vary]
     out = Path(args.out)
     if out.suffix in (".npz", ".json"):
@@ -131,11 +132,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> dict:
-    from lamsim.linear.evaluate import METRICS
-    from lamsim.linear.optimum import OPTIMUM_METRICS
-    from lamsim.linear.state import STATE_METRICS
-    from lamsim.linear.sweep import run_sweep
-
     sweep = _sweep_of(args, "run")
     setting = sweep.base
     result = run_sweep(sweep)
@@ -166,27 +162,18 @@ def main(argv=None) -> int:
         elif args.command == "sweep":
             out = _sweep(args)
         elif args.command == "plot":
-            from lamsim.explore import plot
-
             check_writable("out", Path(args.out) if args.out else Path(args.path).with_suffix(".png"))
             out = {"png": str(plot(args.path, args.x, args.y, args.hue, args.out))}
         elif args.suite:
-            from lamsim import bench
-            from lamsim.runtime import results
-
             out = bench.suite(steps=args.steps or 500, log=lambda m: print(m, file=sys.stderr))
             path = Path(args.out)
             (path / "figures").mkdir(parents=True, exist_ok=True)
             results.write_json(path / "bench.json", out)
             bench.plot_suite(out, path / "figures" / "bench.png")
         elif args.memory:
-            from lamsim.bench import memory_sweep
-
-            out = memory_sweep(steps=args.steps or 20)
+            out = bench.memory_sweep(steps=args.steps or 20)
         else:
-            from lamsim.bench import bench
-
-            out = bench(args.configs, args.steps or 1000)
+            out = bench.bench(args.configs, args.steps or 1000)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ import numpy as np
 from lamsim.linear import exact, world
 from lamsim.linear.model import matmul_flops
 from lamsim.linear.settings import Setting
+from lamsim.linear.sweep import Axis, Sweep, run_sweep
 from lamsim.linear.train import group_shape, knobs_of, make_trainer
 from lamsim.runtime import devices
 from lamsim.runtime.results import atomic_write
@@ -130,7 +131,6 @@ def suite(steps: int = 500, counts=(1, 16, 64, 256), d_os=(128, 512, 2048), sequ
 def memory_sweep(n_settings: int = 2048, d_o: int = 512, steps: int = 20, budget_gib: float = 4.0) -> dict:
     """Run a whole sweep of ``n_settings`` settings at ``d_o`` through the chunked
     runner and report the peak memory of the process."""
-    from lamsim.linear.sweep import Axis, Sweep, run_sweep
 
     sweep = Sweep("memory", STANDARD.replace(d_o=d_o, steps=steps),
                   axes=(Axis.of("sigma", np.round(np.linspace(0.05, 2.0, n_settings), 6)),), seeds=1)

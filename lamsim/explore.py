@@ -21,6 +21,7 @@ import numpy as np
 from lamsim.errors import fail
 from lamsim.linear.settings import NOISE_KINDS, Setting
 from lamsim.linear.sweep import MAX_SETTINGS, SWEPT_FIELDS, Axis
+from lamsim.runtime.results import atomic_write, load
 
 #: The numerical optimum drawn beside a metric where the theory is NaN and the results hold it.
 OPTIMUM = {"llo": "optimum_llo", "loss": "optimum_loss"}
@@ -35,7 +36,6 @@ def _field_type(name: str):
         fail("vary", name, f"must be a field of Setting ({', '.join(SWEPT_FIELDS)})")
     annotation = str({f.name: f.type for f in dataclasses.fields(Setting)}[name])
     return next((kind for kind in (bool, int, float) if kind.__name__ in annotation), str)
-
 
 #: How ``--vary`` spells the values of a bool field.
 BOOLS = {"true": True, "false": False}
@@ -153,8 +153,6 @@ def plot(path, x: str, y: str, hue: Optional[str] = None, out=None) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from lamsim.runtime.results import atomic_write, load
 
     r = load(path)
     if "seed" not in r.dims:

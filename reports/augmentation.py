@@ -23,6 +23,7 @@ from typing import Optional
 
 from experiments.paper import TABLE1 as PAPER
 from experiments.table1 import AUGMENTATION
+from experiments.table1_units import assemble, unit_status
 from lamsim.runtime import results
 from reports.table1_load import FULL_SIZE, optional
 from reports.table1_stats import first_seeds, fmt, gap_in_se, mean_se, setting_names
@@ -58,7 +59,6 @@ def closest(cpu: results.Results) -> str:
 def faithful(base: Path, row: str) -> Optional[results.Results]:
     """``row`` of the candidates at the authors' size, assembled from its units in ``base`` once all of
     its seeds exist (None before)."""
-    from experiments.table1_units import assemble, unit_status
 
     table = AUGMENTATION.with_profile("faithful")
     one = dataclasses.replace(table, rows={row: table.rows[row]})
@@ -71,7 +71,6 @@ def _line(name: str, found: dict) -> str:
     gc, gs = found["gaps"]
     return (f"| {name} | {fmt((c, cs))} | {gc:+.1f} | {fmt((s, ss))} | {gs:+.1f} | {found['distance']:.1f} | "
             f"{'yes' if found['match'] else 'no'} |")
-
 
 _HEAD = ["| protocol | controllable | g_c (s.e.) | stochastic | g_s (s.e.) | D | within 2 s.e. of both |",
          "|---|---|---|---|---|---|---|"]

@@ -31,8 +31,7 @@ import time
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional, Union
 
-from experiments import PAPER as PAPER_PANELS
-from experiments import PAPER_SEEDED
+from experiments import PAPER as PAPER_PANELS, PAPER_SEEDED
 from experiments.paper import CLAIMS as STATEMENTS
 from lamsim.errors import fail
 from lamsim.runtime.results import Results, ResultsError, atomic_write, load
@@ -43,13 +42,12 @@ from reports.linear import (action_prediction, case1_no_noise, case2_iid_noise, 
                             linear_lam_is_pca, policy_determinism)
 from reports.nonlinear import FULL_SIZE, full_size, nonlinear_lam, nonlinear_lam_at_full_size
 from reports.paper import PAPER_READING, paper_figures
-from reports.profile import same_llo, same_verdicts
+from reports.profile import departures, same_llo, same_verdicts
 
 PUBLISHED = Path("results")
 
 
 # ---------------------------------------------------------------- the registry
-
 class ClaimSpec(NamedTuple):
     """A claim: its ID, a short title, the statement, the results it reads (passed to ``measure``
     in order) and the measuring function; ``group``: a key of :data:`GROUPS`; ``folder``: whether
@@ -62,7 +60,6 @@ class ClaimSpec(NamedTuple):
     measure: Callable[..., list]
     group: str
     folder: bool = False
-
 
 #: The groups of claims, each (key, heading), in the order the report shows them.
 GROUPS = (("paper", "The paper's claims"), ("paper reading", "The same claims under the paper's reading"),
@@ -152,7 +149,6 @@ def judge(spec: ClaimSpec, found: dict, out: Path = PUBLISHED) -> Claim:
 
 
 # ---------------------------------------------------------------- reading results
-
 def obtain(name: str, out: Path) -> Union[Results, Missing]:
     """The result ``name`` as ``out`` holds it, whatever its config; else a :class:`Missing` that
     names the command making it. Never trains."""
@@ -177,7 +173,6 @@ def judge_all(out: Path, specs: tuple = ALL) -> tuple:
 
 
 # ---------------------------------------------------------------- the report
-
 def provenance(name: str, result: Union[Results, Missing]) -> str:
     """Where a result came from, from its side-car: profile, steps, seeds."""
     if isinstance(result, Missing):
@@ -242,7 +237,6 @@ def check_lines(claims: list) -> list:
 
 def report(claims: list, found: dict, out: Path) -> str:
     """The report as Markdown (also readable as plain text)."""
-    from reports.profile import departures
 
     lines = ["# Claims of the paper, judged", "", *summary(claims), "",
              f"Results: `{out}` (read only, nothing trained): {'; '.join(provenance(n, r) for n, r in found.items())}.",

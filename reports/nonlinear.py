@@ -9,6 +9,8 @@ from typing import Union
 import numpy as np
 
 from experiments.paper import TABLE1_ORDERINGS, table1_ordering
+from experiments.table1 import AUTHORS, FAITHFUL_SEEDS
+from experiments.table1_units import unit_status
 from lamsim.runtime.results import Results, ResultsError, load, select
 from reports.checks import HOLDS, UNRESOLVED, Check, ClaimError, Missing
 from reports.table1_load import FULL_SIZE
@@ -67,8 +69,6 @@ def full_size(out: Path) -> Union[Results, Missing]:
 
 def unit_count(out: Path) -> str:
     """How many of the declared units at the authors' size are in ``out``, as words."""
-    from experiments.table1 import AUTHORS
-    from experiments.table1_units import unit_status
 
     table = AUTHORS.with_profile("faithful")
     try:
@@ -81,7 +81,6 @@ def unit_count(out: Path) -> str:
 def nonlinear_lam_at_full_size(full: Results, out: Path) -> list:
     """C8 (:func:`nonlinear_lam`) at the authors' size (W 64, M 512), after a first check that the
     table holds the declared seeds (not resolved while units are missing: their count is named)."""
-    from experiments.table1 import FAITHFUL_SEEDS
 
     seeds = len(full.coords["seed"])
     basis = Check("seeds at the authors' size (declared before the run)", f"{FAITHFUL_SEEDS} seeds",

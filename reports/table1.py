@@ -24,13 +24,12 @@ import math
 from pathlib import Path
 from typing import Optional
 
-from experiments.paper import TABLE1 as PAPER
-from experiments.paper import TABLE1_LABELS as LABELS
-from experiments.paper import TABLE1_ORDERINGS, table1_ordering
+from experiments.paper import TABLE1 as PAPER, TABLE1_LABELS as LABELS, TABLE1_ORDERINGS, table1_ordering
+from lamsim.gridworld.authors.settings import AuthorsConfig, profile
 from lamsim.runtime import results
-from reports.table1_load import load_tables, optional, units_status, width_tables
 from reports.checks import UNRESOLVED, VERDICTS, overall
 from reports.nonlinear import PAPER_SEEDS
+from reports.table1_load import load_tables, optional, units_status, width_tables
 from reports.table1_stats import ORDERING_SE, first_seeds, fmt, fmt_d, fmt_gap, mean_se, paired, setting_names
 
 #: How an ordering's verdict is read, in words.
@@ -180,8 +179,6 @@ FRESH_ORDERINGS = tuple((m, lo.replace("augmentation", "augmentation_fresh"), hi
 
 
 def _describe_authors(table: results.Results) -> str:
-    from lamsim.gridworld.authors.settings import AuthorsConfig
-
     cfg, model = table.meta["config"], table.meta["config"]["model"]
     config = AuthorsConfig(**model)
     updates = config.epochs * config.updates_per_epoch
@@ -237,7 +234,6 @@ def authors_section(table: results.Results) -> list:
                       f"(the column 'exact normaliser'). Values and orderings here use the authors' {norm:.3f}."]
     return lines + [""]
 
-
 #: The claim each column's orderings decide (reports/claims.py): C8 reads the authors' size once
 #: all its units exist, else the cpu profile.
 CLAIM_OF = {"authors' size": "C8", "cpu profile": "C8 (cpu profile)", "our variant": "C8 (ours)"}
@@ -248,7 +244,6 @@ PROFILE_TITLES = {"faithful": "authors' size", "cpu": "cpu profile"}
 def table_title(table) -> str:
     """The report's name for a table of the authors' protocol: its profile's (:data:`PROFILE_TITLES`)
     at that profile's sizes, else its widths."""
-    from lamsim.gridworld.authors.settings import profile
 
     model = table.meta["config"]["model"]
     for name, title in PROFILE_TITLES.items():

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+from experiments.table1 import AUTHORS
+from experiments.table1_units import unit_status
 from lamsim.runtime import results
 from reports.table1_stats import first_seeds
 
@@ -52,8 +54,6 @@ def units_status(base: Path) -> str:
     """A line on the full-size table's units in ``base`` while it is incomplete ("" once it exists)."""
     if optional(base / FULL_SIZE) is not None:
         return ""
-    from experiments.table1 import AUTHORS
-    from experiments.table1_units import unit_status
 
     table = AUTHORS.with_profile("faithful")
     done, missing = unit_status(base, table, table.default_seeds)

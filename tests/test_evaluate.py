@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from lamsim.linear import world as data
-from lamsim.linear.evaluate import evaluate, population_loss, surrogate_latent_loadings, true_latent_loadings
+from lamsim.linear.evaluate import evaluate, population_loss
+from lamsim.linear.readout import surrogate_latent_loadings, true_latent_loadings
 from lamsim.linear.probes import Noise, Protocol, latent_terms, probe_nmse
 
 D_O, D_A, D_Z, D_B = 32, 4, 6, 4

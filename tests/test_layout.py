@@ -88,13 +88,63 @@ def test_the_check_sees_a_violation(tmp_path):
     assert _imported_modules(bad) == {"reports.claims", "figures.fig3"}
 
 
-def test_no_import_cycle_among_the_application_modules():
-    """experiments/, reports/ and figures/ import one another at module level without a cycle
-    (reports.claims -> experiments.profile_check -> reports.checks, never back)."""
-    graph = _import_graph(ROOT, APPLICATION)
-    assert "reports.checks" in graph["reports.claims"] and "reports.profile" in graph["reports.claims"]
-    assert "experiments.runner" in graph["experiments.profile_check"]  # the graph is not vacuous
+#: The layers, bottom first: a module imports only modules of its own layer or a lower one
+#: (docs/design.md Sec. 0). Data flows declare -> run -> judge -> draw; the library (run) sits below
+#: the application, its runtime below its models.
+LAYERS = (("lamsim.runtime", "lamsim.errors"), ("lamsim",), ("experiments",), ("reports",), ("figures",))
+PROJECT = ("lamsim",) + APPLICATION
+
+
+def _layer(module: str) -> int:
+    """The rank of ``module`` in :data:`LAYERS` (its longest matching prefix)."""
+    best = None
+    for rank, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            if module == prefix or module.startswith(prefix + "."):
+                if best is None or len(prefix) > best[1]:
+                    best = (rank, len(prefix))
+    return best[0]
+
+
+def _full_graph(root: Path, packages) -> dict:
+    """Module -> the modules of ``packages`` it imports anywhere, function bodies included."""
+    modules = _modules(root, packages)
+    return {name: sorted(m for m in _all_imports(path, name) if m in modules and m != name)
+            for name, path in modules.items()}
+
+
+def test_no_import_cycle_among_the_project_modules():
+    """lamsim/, experiments/, reports/ and figures/ import one another without a cycle, every import
+    counted, those inside functions included."""
+    graph = _full_graph(ROOT, PROJECT)
+    assert "reports.checks" in graph["reports.claims"] and "experiments.runner" in graph["experiments.profile_check"]
     assert _cycle(graph) is None, " -> ".join(_cycle(graph))
+
+
+def test_imports_run_down_the_layers():
+    """No module imports a higher layer (:data:`LAYERS`), at any level."""
+    graph = _full_graph(ROOT, PROJECT)
+    upward = {name: [m for m in found if _layer(m) > _layer(name)] for name, found in graph.items()}
+    assert {k: v for k, v in upward.items() if v} == {}
+    assert _layer("lamsim.runtime.results") < _layer("lamsim.linear.sweep") < _layer("experiments.runner") \
+        < _layer("reports.claims") < _layer("figures.fig3")
+
+
+def test_project_imports_sit_at_the_top_of_their_module():
+    """Every import of a project module is at module level; one inside a function carries a comment
+    on its line saying why."""
+    hidden = []
+    for name, path in _modules(ROOT, PROJECT).items():
+        lines = path.read_text().splitlines()
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for fn in ast.walk(tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for node in ast.walk(fn):
+                    if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                            m.split(".")[0] in PROJECT for m in _imported_by(node, name.split(".")[:-1])) \
+                            and "#" not in lines[node.lineno - 1]:
+                        hidden.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert hidden == []
 
 
 def test_the_cycle_check_sees_a_cycle(tmp_path):

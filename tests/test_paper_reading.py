@@ -8,7 +8,8 @@ import pytest
 
 import jitted
 from lamsim.linear import model, paper_probes, world
-from lamsim.linear.evaluate import LATENT_LOADINGS, evaluate
+from lamsim.linear.evaluate import evaluate
+from lamsim.linear.readout import LATENT_LOADINGS
 from lamsim.linear.model import Params
 from lamsim.linear.probes import Noise, Protocol, latent_terms
 from lamsim.linear.settings import Setting

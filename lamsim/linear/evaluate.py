@@ -13,9 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lamsim.linear import theory
+from lamsim.linear import paper_probes, state, theory
 from lamsim.linear.model import full_idm
 from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Protocol, Terms, latent_terms
+from lamsim.linear.readout import LATENT_LOADINGS, a_minus_i, subspace_alignment, unpadded_env, unpadded_params
 from lamsim.linear.settings import STATE_NOISE, Setting
 
 #: Arrays every sweep result holds, shaped [*axes, seed] (NaN where undefined).
@@ -25,44 +26,6 @@ METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "llo_ridge0", "loss",
 #: How far from converged a run ended: |llo_drift| (the exact LLO at the end of training minus
 #: the one at half its steps) above this, and a verdict does not rest on the run.
 CONVERGED_DRIFT = 0.01
-
-
-def true_latent_loadings(params: dict, action_effect: np.ndarray):
-    """z = C o + D o' with o' = o + X a + eps: (L_o, L_a, L_eps) = (C + D, D X, D).
-
-    A difference IDM z = C (o' - o) (``D`` of size 0) is read in its full form (-C, C)
-    (:func:`lamsim.linear.model.full_idm`): (0, C X, C), no o whatever the parameters."""
-    c, d = full_idm(params["C"], params["D"])
-    return c + d, d @ action_effect, d
-
-
-def _a_minus_i(params: dict) -> np.ndarray:
-    """A - I, where a missing or [0, 0] A means A fixed to I."""
-    a, b = params.get("A"), params["B"]
-    if a is None or np.size(a) == 0:
-        return np.zeros((b.shape[0], b.shape[0]))
-    return a - np.eye(a.shape[0])
-
-
-def surrogate_latent_loadings(params: dict, action_effect: np.ndarray):
-    """z_s = B^+ (o'_hat - o) = B^+ (A - I) o + B^+ B z (paper Sec. 4.1's surrogate, projected to d_z)."""
-    b = params["B"]
-    b_pinv = np.linalg.pinv(b)
-    proj = b_pinv @ b
-    l_o, l_a, l_e = true_latent_loadings(params, action_effect)
-    return b_pinv @ _a_minus_i(params) + proj @ l_o, proj @ l_a, proj @ l_e
-
-
-def unprojected_latent_loadings(params: dict, action_effect: np.ndarray):
-    """o'_hat - o = (A - I) o + B z, d_o coordinates (the authors' Figure 4 left script's action probe input)."""
-    b = params["B"]
-    l_o, l_a, l_e = true_latent_loadings(params, action_effect)
-    return _a_minus_i(params) + b @ l_o, b @ l_a, b @ l_e
-
-
-#: The latents a probe can read (Setting.latent), by name.
-LATENT_LOADINGS = {"true": true_latent_loadings, "surrogate": surrogate_latent_loadings,
-                   "unprojected": unprojected_latent_loadings}
 
 
 def population_loss(params: dict, env: dict, chi: float, noise: Noise) -> float:
@@ -76,18 +39,11 @@ def population_loss(params: dict, env: dict, chi: float, noise: Noise) -> float:
     x, pi = env["action_effect"], env["policy_map"]
     d_o = b.shape[0]
     keep = np.eye(d_o) - b @ d
-    m_obs = keep + chi * (keep @ x) @ pi - (_a_minus_i(params) + np.eye(d_o)) - b @ c
+    m_obs = keep + chi * (keep @ x) @ pi - (a_minus_i(params) + np.eye(d_o)) - b @ c
     total = np.sum(m_obs ** 2) + (1.0 - chi) ** 2 * np.sum((keep @ x) ** 2)
     if noise.active:
         total += np.sum(noise.load(keep) ** 2) + noise.mean ** 2 * np.sum(np.sum(keep, axis=1) ** 2)
     return float(total / d_o)
-
-
-def subspace_alignment(b: np.ndarray, action_effect: np.ndarray) -> float:
-    """||Q_B^T X||_F^2 / d_a: the share of the action subspace that span(B) holds."""
-    u, s, _ = np.linalg.svd(b, full_matrices=False)
-    basis = u[:, s > s.max(initial=0.0) * max(b.shape) * np.finfo(float).eps]
-    return float(np.sum((basis.T @ action_effect) ** 2) / action_effect.shape[1])
 
 
 class Evaluation(NamedTuple):
@@ -125,13 +81,13 @@ def evaluate(params: dict, env: dict, chi: float, noise: Noise, latent: str,
     if noise.kind == "exo" and d_norm > 0:
         dy_ratio = float(np.linalg.norm(d @ env["noise_map"]) / d_norm)
     protocol = Protocol.of(probe, action_target, chi, env)
-    a_minus_i = _a_minus_i(params)
+    shift = a_minus_i(params)
     return Evaluation(
         terms=latent_terms(*loadings, noise, ridge, protocol, obs_loadings),
         terms_ridge0=latent_terms(*loadings, noise, 0.0, protocol, obs_loadings),
         loss=population_loss(params, env, chi, noise),
         alignment=subspace_alignment(params["B"], x),
-        a_minus_i=float(np.linalg.norm(a_minus_i) / math.sqrt(a_minus_i.shape[0])),
+        a_minus_i=float(np.linalg.norm(shift) / math.sqrt(shift.shape[0])),
         c_plus_d=float(np.linalg.norm(params["C"] + d)),
         dy_ratio=dy_ratio,
     )
@@ -141,21 +97,14 @@ def noise_of(s: Setting, env: dict) -> Noise:
     return Noise(s.noise, s.sigma, env["noise_map"] if s.noise == "exo" else None, s.noise_dist)
 
 
-def _unpadded_env(s: Setting, env: dict) -> dict:
-    return {"action_effect": env["action_effect"][:, :s.d_a], "policy_map": env["policy_map"][:s.d_a],
-            "noise_map": env["noise_map"]}
-
-
 def theory_metrics(s: Setting, env: dict, ridge: float) -> dict:
     """The metrics of ``s`` that do not depend on training: the PCA floor and
     the PCA-optimal latent's terms under ``s.probe`` and ``s.action_target``
     (NaN with labels, whose head changes the objective). env: the seed's
     padded float64 environment. Exogenous state: :func:`lamsim.linear.state.theory_metrics`."""
     if s.noise == STATE_NOISE:
-        from lamsim.linear import state
-
         return state.theory_metrics(s, env, ridge)
-    env = _unpadded_env(s, env)
+    env = unpadded_env(s, env)
     noise = noise_of(s, env)
     theo = theory.optimal_latent_terms(env, s.chi, noise, s.d_z, ridge, s.probe, s.action_target)
     if s.label_rate > 0:
@@ -165,18 +114,12 @@ def theory_metrics(s: Setting, env: dict, ridge: float) -> dict:
             "theory_nmse_obs": theo.nmse_obs}
 
 
-def unpadded_params(s: Setting, params) -> dict:
-    """One run's A, B, C, D at the setting's own d_z (from padded :class:`~lamsim.linear.model.Params`)."""
-    params = params._asdict()
-    return {"A": params["A"], "B": params["B"][:, :s.d_z], "C": params["C"][:s.d_z], "D": params["D"][:s.d_z]}
-
-
 def _read(s: Setting, params, env: dict):
     """(loadings of the action probe's latent, of the o and noise probes' latent, noise, unpadded env)
     of one run: params, padded float32 arrays of one (seed, setting); env, the seed's padded float64
     environment."""
     params = {k: np.asarray(v, np.float64) for k, v in unpadded_params(s, params).items()}
-    unpadded = _unpadded_env(s, env)
+    unpadded = unpadded_env(s, env)
     x = unpadded["action_effect"]
     return (LATENT_LOADINGS[s.latent](params, x), LATENT_LOADINGS[s.probe_latent](params, x),
             noise_of(s, unpadded), unpadded)
@@ -185,8 +128,6 @@ def _read(s: Setting, params, env: dict):
 def exact_llo(s: Setting, params, env: dict, ridge: float) -> float:
     """The LLO of one run read with the closed-form probes of ``s``'s protocol (whatever ``s.reading``)."""
     if s.noise == STATE_NOISE:
-        from lamsim.linear import state
-
         return state.exact_llo(s, params, env, ridge)
     loadings, obs_loadings, noise, unpadded = _read(s, params, env)
     return latent_terms(*loadings, noise, ridge, Protocol.of(s.probe, s.action_target, s.chi, unpadded),
@@ -195,8 +136,6 @@ def exact_llo(s: Setting, params, env: dict, ridge: float) -> float:
 
 def paper_design(s: Setting, params, env: dict):
     """The probe problems of one run read the authors' way (:func:`lamsim.linear.paper_probes.design`)."""
-    from lamsim.linear import paper_probes
-
     loadings, obs_loadings, noise, unpadded = _read(s, params, env)
     return paper_probes.design(loadings, obs_loadings, noise, s.chi, unpadded["policy_map"], s.probe)
 
@@ -208,11 +147,9 @@ def evaluate_run(s: Setting, params: dict, env: dict, ridge: float, theory_part:
     :func:`theory_metrics` of the same setting and seed, if already computed. Exogenous state:
     :func:`lamsim.linear.state.evaluate_run` (it adds ``nmse_state`` and ``theory_nmse_state``)."""
     if s.noise == STATE_NOISE:
-        from lamsim.linear import state
-
         return state.evaluate_run(s, params, env, ridge, theory_part)
     params = unpadded_params(s, params)
-    unpadded = _unpadded_env(s, env)
+    unpadded = unpadded_env(s, env)
     ev = evaluate(params, unpadded, s.chi, noise_of(s, unpadded), s.latent, ridge, s.probe, s.action_target,
                   s.obs_latent)
     return {

@@ -35,8 +35,9 @@ import optax
 import optax.tree_utils as otu
 
 from lamsim.linear import exact, model, state, theory, world
-from lamsim.linear.evaluate import _unpadded_env, exact_llo, noise_of
+from lamsim.linear.evaluate import exact_llo, noise_of
 from lamsim.linear.model import Knobs, Params
+from lamsim.linear.readout import unpadded_env
 from lamsim.linear.settings import STATE_NOISE, Setting
 from lamsim.linear.train import knobs_of
 
@@ -86,7 +87,7 @@ def starts(s: Setting, env: dict, seed: int, random_starts: int = RANDOM_STARTS)
     s.d_a: the first s.d_a columns are used). Random starts from
     ``fold_in(key(seed), _START_TAG + i)``; then the principal and the action subspace starts
     (module docstring), whose head is E = X^T U [d_a, d_z]."""
-    env = _unpadded_env(s, env)
+    env = unpadded_env(s, env)
     knobs = jax.tree.map(lambda v: v[0], knobs_of([s]))
     out = []
     for i in range(random_starts):
@@ -145,7 +146,7 @@ def minimise(s: Setting, env: dict, seed: int = 0, random_starts: int = RANDOM_S
     start (ties: the first). Runs in float64 whatever JAX's default precision.
     """
     points = starts(s, env, seed, random_starts)
-    unpadded = _unpadded_env(s, env)
+    unpadded = unpadded_env(s, env)
     uniform = s.noise_dist == "uniform" and s.sigma_iid > 0
     solve = _solver(s.batch, uniform, float(tol), int(max_iter), s.noise == STATE_NOISE, s.mask_active)
     with jax.enable_x64(True):

@@ -43,9 +43,9 @@ import math
 
 import numpy as np
 
-from lamsim.linear.evaluate import _a_minus_i, _unpadded_env, subspace_alignment, unpadded_params
 from lamsim.linear.model import full_idm
 from lamsim.linear.probes import probe_nmse
+from lamsim.linear.readout import a_minus_i, subspace_alignment, unpadded_env, unpadded_params
 from lamsim.linear.settings import Setting
 
 #: The arrays a sweep with exogenous state adds, shaped like every metric ([*axes, seed]).
@@ -89,7 +89,7 @@ def latent_blocks(s: Setting, params: dict, env: dict) -> list:
     if s.latent == "true":
         return z
     pinv = np.linalg.pinv(params["B"])
-    shift, proj = pinv @ _a_minus_i(params), pinv @ params["B"]
+    shift, proj = pinv @ a_minus_i(params), pinv @ params["B"]
     return [shift @ o + proj @ zl for o, zl in zip(b["obs"], z)]
 
 
@@ -112,7 +112,7 @@ def population_loss(s: Setting, params: dict, env: dict) -> float:
     x, pi, p = env["action_effect"], env["policy_map"], env["noise_map"]
     b = blocks(s, env)
     c, d = full_idm(params["C"], params["D"])
-    a_full = _a_minus_i(params) + np.eye(x.shape[0])
+    a_full = a_minus_i(params) + np.eye(x.shape[0])
     # Training sources (g, e, s, xi): a = chi Pi o + (1 - chi) s.
     act = [s.chi * pi @ o for o in b["obs"]]
     act[2] = act[2] + (1.0 - s.chi) * np.eye(x.shape[1])
@@ -145,7 +145,7 @@ def principal_directions(s: Setting, env: dict) -> np.ndarray:
 def theory_metrics(s: Setting, env: dict, ridge: float) -> dict:
     """pca_floor and the optimal latent's theory_llo, theory_nmse_{action,noise,obs,state} of ``s``
     (env: the seed's padded float64 environment); NaN where the closed form does not apply."""
-    env = _unpadded_env(s, env)
+    env = unpadded_env(s, env)
     values, vectors = np.linalg.eigh(residual_covariance(s, env))
     order = np.argsort(-values, kind="stable")
     values, vectors = values[order], vectors[:, order]
@@ -184,15 +184,15 @@ def evaluate_run(s: Setting, params, env: dict, ridge: float, theory_part: dict 
     exogenous directions)."""
     params = {k: np.asarray(v, np.float64) for k, v in unpadded_params(s, params).items()}
     params["C"], params["D"] = full_idm(params["C"], params["D"])
-    unpadded = _unpadded_env(s, env)
+    unpadded = unpadded_env(s, env)
     latent = latent_blocks(s, params, unpadded)
     read, read0 = terms(s, latent, unpadded, ridge), terms(s, latent, unpadded, 0.0)
-    a_minus_i, d = _a_minus_i(params), params["D"]
+    shift, d = a_minus_i(params), params["D"]
     d_norm = np.linalg.norm(d)
     return {
         **read, "llo_ridge0": read0["llo"], "loss": population_loss(s, params, unpadded),
         "alignment": subspace_alignment(params["B"], unpadded["action_effect"]),
-        "a_minus_i": float(np.linalg.norm(a_minus_i) / math.sqrt(a_minus_i.shape[0])),
+        "a_minus_i": float(np.linalg.norm(shift) / math.sqrt(shift.shape[0])),
         "c_plus_d": float(np.linalg.norm(params["C"] + d)),
         "dy_ratio": float(np.linalg.norm(d @ unpadded["noise_map"]) / d_norm) if d_norm > 0 else math.nan,
         **(theory_metrics(s, env, ridge) if theory_part is None else theory_part),
@@ -203,7 +203,7 @@ def exact_llo(s: Setting, params, env: dict, ridge: float) -> float:
     """The LLO of one run (padded params, the seed's padded env), as :func:`evaluate_run` reads it."""
     p = {k: np.asarray(v, np.float64) for k, v in unpadded_params(s, params).items()}
     p["C"], p["D"] = full_idm(p["C"], p["D"])
-    unpadded = _unpadded_env(s, env)
+    unpadded = unpadded_env(s, env)
     return terms(s, latent_blocks(s, p, unpadded), unpadded, ridge)["llo"]
 
 
