@@ -14,7 +14,7 @@ unit in flight; a rerun trains only what is missing. When every (row, seed) of t
 disk, the table ``OUT/<name>.npz/.json`` is built by the same code as the vmapped path
 (:meth:`~experiments.table1.AuthorsTable.assemble`) and written as the runner writes it.
 
-    python -m experiments.table1 --profile faithful [--seeds N] [--rows ROW[,ROW...]]
+    python -m experiments table1 --profile faithful [--seeds N] [--rows ROW[,ROW...]]
         [--only-seeds K[,K...]] [--budget MINUTES] [--force] [--out DIR]
     python -m experiments table1_authors --profile faithful [--table-seeds N] [--rows ...]
         [--only-seeds ...] [--budget MINUTES] [--force] [--out DIR]

@@ -5,7 +5,7 @@ the authors' schedule (400 epochs, batch 1,024), rows and seeds unchanged: W fil
 hidden convolution and an MLP of width M = 8 W (the authors' 64 and 512 keep that ratio). The
 ``cpu`` profile's width is one of them, and its run is the published ``table1_authors`` itself;
 the others are stored as ``table1_authors_w{W}`` (same arrays and dims: setting, seed).
-``python -m reports.table1`` puts every width it finds side by side in ``table1.md``.
+``python -m reports table1`` puts every width it finds side by side in ``table1.md``.
 
 Because the cpu width's entry is the published table, ``--seeds`` other than 5 (or ``--force``)
 retrains and rewrites ``table1_authors`` in ``--out``; give another ``--out`` for a separate sweep.

@@ -1,6 +1,6 @@
 """Training dynamics (beyond the paper): how fast the LLO and the loss reach their optimum.
 
-``python -m figures.dynamics [--results DIR]`` reads DIR/dynamics_{chi,kappa}.npz;
+``python -m figures dynamics [--results DIR]`` reads DIR/dynamics_{chi,kappa}.npz;
 writes DIR/figures/dynamics.png/.pdf and DIR/dynamics.md (the steps each
 setting takes to come within 0.01 of its final LLO, for good).
 """

@@ -1,7 +1,7 @@
 """Beyond the paper: exogenous state with its own dynamics and a reconstruction mask
 (experiments/exo_state.py, experiments/exo_mask.py, experiments/exo_remedies.py).
 
-``python -m figures.exo_state [--results DIR]`` reads DIR/exo_state.npz, DIR/exo_mask.npz and
+``python -m figures exo_state [--results DIR]`` reads DIR/exo_state.npz, DIR/exo_mask.npz and
 DIR/exo_remedies.npz and DIR/exo_remedies_optimum.npz; writes DIR/figures/exo_state.png/.pdf. Top: LLO against the persistence rho,
 one colour per amplitude sigma_e, A learned (left) and A fixed to I (middle), and nMSE(e | l), the
 current exogenous state read from the latent (right; solid A learned, dotted A = I). Bottom: LLO and

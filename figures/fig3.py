@@ -1,6 +1,6 @@
 """Figure 3: the linear LAM is PCA on the frame change (surrogate latent).
 
-``python -m figures.fig3 [--results DIR]`` reads DIR/fig3_{left,middle,right}.npz; writes DIR/figures/fig3.png/.pdf.
+``python -m figures fig3 [--results DIR]`` reads DIR/fig3_{left,middle,right}.npz; writes DIR/figures/fig3.png/.pdf.
 """
 
 import numpy as np

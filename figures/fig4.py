@@ -1,6 +1,6 @@
 """Figure 4: what helps and what hurts (policy, augmentation, action labels).
 
-``python -m figures.fig4 [--results DIR]`` reads DIR/fig4_{left,middle,right}.npz; writes DIR/figures/fig4.png/.pdf.
+``python -m figures fig4 [--results DIR]`` reads DIR/fig4_{left,middle,right}.npz; writes DIR/figures/fig4.png/.pdf.
 """
 
 import numpy as np

@@ -1,6 +1,6 @@
 """Beyond the paper: LLO against chi for the full and the difference IDM (experiments/idm.py).
 
-``python -m figures.idm [--results DIR]`` reads DIR/idm.npz; writes DIR/figures/idm.png/.pdf.
+``python -m figures idm [--results DIR]`` reads DIR/idm.npz; writes DIR/figures/idm.png/.pdf.
 Solid: the difference IDM's true latent z = C (o' - o); dotted: the full IDM's true latent
 z = C o + D o'; dash-dot: the full IDM's surrogate; dashed: the PCA theory (both IDMs' optimum,
 undefined at chi = 1). One colour per d_z.

@@ -1,6 +1,6 @@
 """Beyond the paper: LLO against the label rate, trained and at the numerical optimum (experiments/labels.py).
 
-``python -m figures.labels [--results DIR]`` reads DIR/labels.npz; writes DIR/figures/labels.png/.pdf.
+``python -m figures labels [--results DIR]`` reads DIR/labels.npz; writes DIR/figures/labels.png/.pdf.
 Left: the trained runs (band) and the optimum of the expected loss (dashed, marked x where the PCA
 theory is NaN, i.e. with labels; the theory itself at label rate 0). Right: each seed's trained LLO
 minus its optimum's.

@@ -1,7 +1,7 @@
 """The paper's Figures 3 and 4 as the paper drew them: our paper reading (lines) and the
 authors' own values (markers), point by point.
 
-``python -m figures.paper [--results DIR]`` reads DIR/paper/<panel>.npz (experiments/paper_reading.py)
+``python -m figures paper [--results DIR]`` reads DIR/paper/<panel>.npz (experiments/paper_reading.py)
 and the authors' values (experiments/authors.py); writes DIR/figures/paper.png/.pdf. Each panel
 has the paper's axes (Figure 4 middle against d_z, Figure 4 left with every d_z) and plots the
 number the authors' notebook plots, without Figure 3 middle's cosmetic offset.

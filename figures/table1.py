@@ -9,9 +9,9 @@ Figures: ``table1_authors``: both losses per row, the authors' protocol (ours), 
 our variant, each +- s.e.; ``table1``: sample frames of our world and, per row (seed 0), what
 each latent code of our variant makes the FDM do to a fixed frame.
 
-    python -m figures.table1 [--results DIR]
+    python -m figures table1 [--results DIR]
 
-The report's ``--authors NAME`` and ``--compare DIR`` are options of ``python -m reports.table1``.
+The report's ``--authors NAME`` and ``--compare DIR`` are options of ``python -m reports table1``.
 """
 from __future__ import annotations
 

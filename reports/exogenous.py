@@ -190,7 +190,7 @@ def markdown(remedies: Results, numerical: Results) -> str:
     config = remedies.meta.get("config", {})
     seeds = len(remedies.coords["seed"])
     lines = ["# Remedies against exogenous state with its own dynamics", "",
-             "Written by `python -m reports.exogenous` from results/exo_remedies and results/exo_remedies_optimum "
+             "Written by `python -m reports exogenous` from results/exo_remedies and results/exo_remedies_optimum "
              f"({config.get('profile', '?')} profile; {seeds} seeds, means). Each cell: trained LLO (theory, or "
              "the numerical optimum of the expected loss where marked *); e: nMSE(e | latent), the current "
              "exogenous state read from the latent (1: none of it). d_a = d_b = d_z = 8, d_o 128; mask: a "

@@ -1,5 +1,5 @@
 """The command-line additions: ``lamsim sweep --vary noise=KIND[:SIGMA],...``, ``lamsim run --batch``
-and ``--idm`` (``reports.claims --check-only`` is tested with the claims, tests/test_claims.py)."""
+and ``--idm`` (the judge, ``python -m reports claims``, is tested with the claims, tests/test_claims.py)."""
 import json
 
 import numpy as np
