@@ -59,7 +59,7 @@ from lamsim.gridworld.authors.settings import profile as authors_profile
 from lamsim.gridworld.ours import train
 from lamsim.gridworld.ours.networks import LAM
 from lamsim.gridworld.ours.settings import Config
-from lamsim.linear.settings import PROFILES
+from lamsim.linear.fields import PROFILES
 from lamsim.runtime import results
 from lamsim.runtime.devices import compile_for_analysis, compiled_flops, use_all_host_cores
 

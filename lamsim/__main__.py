@@ -14,6 +14,7 @@ from lamsim import bench
 from lamsim.errors import integer
 from lamsim.explore import parse_vary, plot
 from lamsim.linear.evaluate import METRICS
+from lamsim.linear.fields import FIELDS
 from lamsim.linear.optimum import OPTIMUM_METRICS
 from lamsim.linear.probes import DEFAULT_RIDGE
 from lamsim.linear.settings import Setting
@@ -30,55 +31,24 @@ def _finite_or_none(x):
 
 
 def _setting_flags(p: argparse.ArgumentParser) -> None:
-    """The flags that build a :class:`~lamsim.linear.settings.Setting` and its sweep."""
-    p.add_argument("--d-o", type=int, default=128)
-    p.add_argument("--d-a", type=int, default=8)
-    p.add_argument("--d-z", type=int, default=8)
-    p.add_argument("--d-b", type=int, default=8)
-    p.add_argument("--noise", default="none", help="none | iid | exo | exo-state (exogenous state, --rho)")
-    p.add_argument("--sigma", type=float, default=0.0, help="noise scale of the chosen kind")
-    p.add_argument("--chi", type=float, default=0.0, help="policy determinism in [0, 1]")
-    p.add_argument("--kappa", type=float, default=0.0, help="augmentation strength |kappa|")
-    p.add_argument("--label-rate", type=float, default=0.0, help="share of labelled samples in [0, 1]")
-    p.add_argument("--latent", default="surrogate", help="true | surrogate | unprojected (o'_hat - o)")
-    p.add_argument("--profile", default="exact", help="exact (default) | fast | faithful | faithful-exact "
-                                                      "(the paper's Adam 1e-3 on the expected loss)")
-    p.add_argument("--steps", type=int, default=None, help="Adam steps (default: the profile's)")
+    """The flags that build a :class:`~lamsim.linear.settings.Setting` (one per field of the table,
+    :data:`~lamsim.linear.fields.FIELDS`; a bool field's flag sets the opposite of its default) and
+    its sweep."""
+    for f in FIELDS:
+        if f.kind is bool:
+            p.add_argument(f.flag, dest=f.name, action="store_const", const=not f.default, default=f.default,
+                           help=f.help)
+        else:
+            p.add_argument(f.flag, dest=f.name, type=f.kind, default=f.default, help=f.help)
     p.add_argument("--seeds", type=int, default=1, help="how many seeds")
-    p.add_argument("--seed", type=int, default=0, help="first seed")
     p.add_argument("--ridge", type=float, default=None, help="probe ridge delta (default 1e-4; 0 allowed)")
-    p.add_argument("--probe", default="interventional",
-                   help="interventional | policy-fit (probes fitted on the training policy's data, "
-                        "scored on intervened actions) | noise-free (fitted with noise, scored without)")
-    p.add_argument("--action-target", default="action",
-                   help="action | subspace (the action probe predicts a + X^T eps)")
-    p.add_argument("--a-fixed", action="store_true", help="fix the FDM's A to I (the authors' Figure 3 scripts)")
-    p.add_argument("--noise-dist", default="gaussian", help="gaussian | uniform (i.i.d. noise sigma U[0, 1))")
-    p.add_argument("--obs-latent", default=None, help="the latent the o and noise probes read (default: --latent)")
-    p.add_argument("--reading", default="exact",
-                   help="exact (closed-form probes) | paper (probes with bias trained by Adam, the authors' way)")
-    p.add_argument("--idm", default="full", help="full (z = C o + D o') | difference (z = C (o' - o))")
-    p.add_argument("--batch", type=int, default=128, help="samples per Adam step (exact profiles: the label weight)")
-    p.add_argument("--rho", type=float, default=1.0,
-                   help="exo-state: the exogenous state's persistence in (-1, 1] (1: frozen)")
-    p.add_argument("--mask-weight", type=float, default=1.0,
-                   help="exo-state: the loss weight beta of the masked directions in [0, 1] (1: no mask)")
-    p.add_argument("--mask-cover", type=int, default=None,
-                   help="exo-state: how many of the d_b exogenous directions the mask covers (default all)")
-    p.add_argument("--mask-leak", type=int, default=0,
-                   help="exo-state: how many of the d_a action directions the mask also covers (default 0)")
     p.add_argument("--optimum", action="store_true",
                    help="also compute the numerical optimum of the expected loss and its LLO (optimum_llo; "
                         "L-BFGS from several starts, lamsim/linear/optimum.py)")
 
 
 def _sweep_of(args, name: str, axes=(), curve: int = 0):
-    setting = Setting(d_o=args.d_o, d_a=args.d_a, d_z=args.d_z, d_b=args.d_b, noise=args.noise, sigma=args.sigma,
-                      chi=args.chi, kappa=args.kappa, label_rate=args.label_rate, latent=args.latent,
-                      profile=args.profile, steps=args.steps, seed=args.seed, probe=args.probe,
-                      action_target=args.action_target, learn_a=not args.a_fixed, noise_dist=args.noise_dist,
-                      obs_latent=args.obs_latent, reading=args.reading, idm=args.idm, batch=args.batch,
-                      rho=args.rho, mask_weight=args.mask_weight, mask_cover=args.mask_cover, mask_leak=args.mask_leak)
+    setting = Setting(**{f.name: getattr(args, f.name) for f in FIELDS})
     return Sweep(name, setting, tuple(axes), seeds=args.seeds, first_seed=args.seed,
                  ridge=DEFAULT_RIDGE if args.ridge is None else args.ridge, curve=curve, optimum=args.optimum)
 

@@ -11,7 +11,6 @@ whose coordinates are those words.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
 from typing import Optional
@@ -19,7 +18,7 @@ from typing import Optional
 import numpy as np
 
 from lamsim.errors import fail
-from lamsim.linear.settings import NOISE_KINDS, Setting
+from lamsim.linear.fields import BY_NAME, NOISE_KINDS
 from lamsim.linear.sweep import MAX_SETTINGS, SWEPT_FIELDS, Axis
 from lamsim.runtime.results import atomic_write, load
 
@@ -34,8 +33,7 @@ def _field_type(name: str):
     """The type a Setting field's values are parsed as: bool, int, float or str (its annotation)."""
     if name not in SWEPT_FIELDS:
         fail("vary", name, f"must be a field of Setting ({', '.join(SWEPT_FIELDS)})")
-    annotation = str({f.name: f.type for f in dataclasses.fields(Setting)}[name])
-    return next((kind for kind in (bool, int, float) if kind.__name__ in annotation), str)
+    return BY_NAME[name].kind
 
 #: How ``--vary`` spells the values of a bool field.
 BOOLS = {"true": True, "false": False}
@@ -61,7 +59,7 @@ def _convert(name: str, kind, text: str):
 
 def noise_axis(text: str) -> Axis:
     """The axis of ``--vary noise=TEXT``: TEXT is ``KIND[:SIGMA],...``, KIND one of
-    :data:`~lamsim.linear.settings.NOISE_KINDS`.
+    :data:`~lamsim.linear.fields.NOISE_KINDS`.
 
     Each value sets ``noise`` and, where given, ``sigma`` (``none`` sets sigma 0; a kind without a
     scale keeps the base setting's ``--sigma``). The coordinates are the words as written, SIGMA

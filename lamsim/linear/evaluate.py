@@ -17,7 +17,8 @@ from lamsim.linear import paper_probes, state, theory
 from lamsim.linear.model import full_idm
 from lamsim.linear.probes import DEFAULT_RIDGE, Noise, Protocol, Terms, latent_terms
 from lamsim.linear.readout import LATENT_LOADINGS, a_minus_i, subspace_alignment, unpadded_env, unpadded_params
-from lamsim.linear.settings import STATE_NOISE, Setting
+from lamsim.linear.fields import STATE_NOISE
+from lamsim.linear.settings import Setting
 
 #: Arrays every sweep result holds, shaped [*axes, seed] (NaN where undefined).
 METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "llo_ridge0", "loss", "pca_floor", "theory_llo",

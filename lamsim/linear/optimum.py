@@ -38,7 +38,8 @@ from lamsim.linear import exact, model, state, theory, world
 from lamsim.linear.evaluate import exact_llo, noise_of
 from lamsim.linear.model import Knobs, Params
 from lamsim.linear.readout import unpadded_env
-from lamsim.linear.settings import STATE_NOISE, Setting
+from lamsim.linear.fields import STATE_NOISE
+from lamsim.linear.settings import Setting
 from lamsim.linear.train import knobs_of
 
 #: The arrays a sweep with ``optimum=True`` adds, shaped like every metric ([*axes, seed]).

@@ -19,7 +19,6 @@ import time
 from typing import Iterable, NamedTuple, Optional, Sequence
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from lamsim.errors import SEED_LIMIT, fail, integer, plain, real
@@ -28,7 +27,8 @@ from lamsim.linear import paper_probes
 from lamsim.linear.evaluate import METRICS, evaluate_run, exact_llo, paper_design, theory_metrics
 from lamsim.linear.optimum import OPTIMUM_METRICS, minimise, optimum_metrics
 from lamsim.linear.probes import DEFAULT_RIDGE
-from lamsim.linear.settings import STATE_NOISE, Setting
+from lamsim.linear.fields import FIELDS, RUN, STATE_NOISE
+from lamsim.linear.settings import Setting
 from lamsim.linear.state import STATE_METRICS
 from lamsim.linear.train import (EXPECTED_LOSS_PROFILES, GroupShape, bytes_per_run, group_key, group_shape,
                                  seed_inputs, train_settings)
@@ -51,7 +51,7 @@ RESERVED_NAMES = ("seed", "dims") + METRICS + OPTIMUM_METRICS
 #: The backends a plan may be made for.
 BACKENDS = ("cpu", "gpu", "tpu")
 #: The Setting fields an axis may set (seeds come from the sweep).
-SWEPT_FIELDS = tuple(f.name for f in dataclasses.fields(Setting) if f.name != "seed")
+SWEPT_FIELDS = tuple(f.name for f in FIELDS if f.role != RUN)
 
 
 def chunk_size(shape: GroupShape, n_settings: int, n_seeds: int, memory_budget: int,

@@ -21,7 +21,8 @@ import optax
 
 from lamsim.linear import exact, model, world
 from lamsim.linear.model import Knobs, Params
-from lamsim.linear.settings import STATE_NOISE, Setting
+from lamsim.linear.fields import FIELDS, KNOB, PADDED, SHAPE, STATE_NOISE
+from lamsim.linear.settings import Setting
 from lamsim.runtime import devices
 from lamsim.runtime.loop import seed_keys, segments
 
@@ -203,21 +204,31 @@ def make_trainer(shape: GroupShape):
     return init, segment
 
 
+def _shape_value(s: Setting, name: str):
+    """A ``shape`` field's value as the program sees it (``steps``: the profile's default where None)."""
+    return s.train_steps if name == "steps" else getattr(s, name)
+
+
 def group_key(s: Setting) -> tuple:
-    # Exogenous state has its own environment (P_e depends on d_a), so d_a is not padded across it.
-    state = s.d_a if s.noise == STATE_NOISE else None
-    return (s.d_o, s.d_b, s.batch, s.train_steps, s.profile, s.stream, s.learn_a, s.noise_dist, s.idm, state)
+    """Settings with equal keys share one compiled program: every ``shape`` field of the table
+    (:data:`~lamsim.linear.fields.FIELDS`). Exogenous state also keys on d_a: it has its own
+    environment (P_e depends on d_a), so d_a is not padded across it."""
+    return tuple((f.name, _shape_value(s, f.name)) for f in FIELDS if f.role == SHAPE) + (
+        ("state_d_a", s.d_a if s.noise == STATE_NOISE else None),)
 
 
 def group_shape(settings: Sequence[Setting]) -> GroupShape:
+    """The static description of one group: its ``shape`` fields, its ``padded`` ones at their
+    largest, and the program's switches (the data streams and loss terms some setting needs)."""
     s0 = settings[0]
+    fields = {f.name: _shape_value(s0, f.name) for f in FIELDS if f.role == SHAPE and f.name in GroupShape._fields}
+    padded = {f.name: max(getattr(s, f.name) for s in settings) for f in FIELDS if f.role == PADDED}
     return GroupShape(
-        d_o=s0.d_o, d_a=max(s.d_a for s in settings), d_z=max(s.d_z for s in settings), d_b=s0.d_b,
-        batch=s0.batch, steps=s0.train_steps, profile=s0.profile, stream=s0.stream,
+        **fields, **padded,
         iid=any(s.sigma_iid > 0 for s in settings), exo=any(s.sigma_exo > 0 for s in settings),
         augment=any(s.kappa > 0 for s in settings), labels=any(s.label_rate > 0 for s in settings),
-        learn_a=s0.learn_a, uniform=s0.noise_dist == "uniform" and any(s.sigma_iid > 0 for s in settings),
-        idm=s0.idm, state=s0.noise == STATE_NOISE, mask=any(s.mask_active for s in settings),
+        uniform=s0.noise_dist == "uniform" and any(s.sigma_iid > 0 for s in settings),
+        state=s0.noise == STATE_NOISE, mask=any(s.mask_active for s in settings),
     )
 
 
@@ -232,21 +243,17 @@ def bytes_per_run(shape: GroupShape) -> int:
 
 
 def knobs_of(settings: Sequence[Setting]) -> Knobs:
-    f32 = functools.partial(jnp.asarray, dtype=jnp.float32)
-    return Knobs(
-        d_a=jnp.asarray([s.d_a for s in settings], jnp.int32),
-        d_z=jnp.asarray([s.d_z for s in settings], jnp.int32),
-        sigma_iid=f32([s.sigma_iid for s in settings]),
-        sigma_exo=f32([s.sigma_exo for s in settings]),
-        chi=f32([s.chi for s in settings]),
-        kappa=f32([s.kappa for s in settings]),
-        label_rate=f32([s.label_rate for s in settings]),
-        sigma_state=f32([s.sigma_state for s in settings]),
-        rho=f32([s.rho for s in settings]),
-        mask_weight=f32([s.mask_weight for s in settings]),
-        mask_cover=jnp.asarray([s.d_b if s.mask_cover is None else s.mask_cover for s in settings], jnp.int32),
-        mask_leak=jnp.asarray([s.mask_leak for s in settings], jnp.int32),
-    )
+    """The traced numbers of ``settings`` [K]: every ``padded`` and ``knob`` field's entries of
+    :class:`~lamsim.linear.model.Knobs` (:meth:`~lamsim.linear.fields.Field.knob_values`), int32 for
+    integers, float32 otherwise."""
+    values = {}
+    for s in settings:
+        for f in FIELDS:
+            if f.role in (PADDED, KNOB):
+                for name, value in f.knob_values(s).items():
+                    values.setdefault(name, []).append(value)
+    return Knobs(**{name: jnp.asarray(v, jnp.int32 if all(isinstance(x, int) for x in v) else jnp.float32)
+                    for name, v in values.items()})
 
 
 @functools.lru_cache(maxsize=None)
