@@ -48,7 +48,7 @@ def test_one_and_four_devices_agree_and_chunking_changes_nothing():
 def test_chunks_fit_the_cache_on_cpu_and_the_memory_budget_everywhere():
     from lamsim.linear.settings import Setting
     from lamsim.linear.train import bytes_per_run, group_shape
-    from lamsim.linear.sweep import CPU_RUNS_PER_DEVICE, chunk_size
+    from lamsim.linear.train import CPU_RUNS_PER_DEVICE, chunk_size
 
     shape = group_shape([Setting(d_z=16)])
     big = 2 ** 40

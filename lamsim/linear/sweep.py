@@ -30,19 +30,12 @@ from lamsim.linear.probes import DEFAULT_RIDGE
 from lamsim.linear.fields import FIELDS, RUN, STATE_NOISE
 from lamsim.linear.settings import Setting
 from lamsim.linear.state import STATE_METRICS
-from lamsim.linear.train import (EXPECTED_LOSS_PROFILES, GroupShape, bytes_per_run, group_key, group_shape,
+from lamsim.linear.train import (GroupShape, bytes_per_run, check_memory, chunk_size, group_key, group_shape,
                                  seed_inputs, train_settings)
 from lamsim.runtime import devices
 from lamsim.runtime.progress import Progress
 from lamsim.runtime.results import Results
 
-#: On CPU, the most (setting, seed) runs a chunk puts on one device (a chunk
-#: holds at least one setting per device, so with more seeds than this, all of them). A run's
-#: working set (A, its Adam moments and gradient, the batch activations) is about
-#: 1 MB, so a few runs per core stay in cache; measured on the 2-core machine
-#: (3 seeds, d_z 16): 8,200 config-steps/s at 6 runs per device, 7,900 at 12,
-#: 5,500 at 192 (one chunk for a whole panel). GPUs want the largest chunk.
-CPU_RUNS_PER_DEVICE = 8
 #: The most settings a sweep's grid may hold: every one is built and checked as a Python
 #: object before anything runs.
 MAX_SETTINGS = 1_000_000
@@ -52,16 +45,6 @@ RESERVED_NAMES = ("seed", "dims") + METRICS + OPTIMUM_METRICS
 BACKENDS = ("cpu", "gpu", "tpu")
 #: The Setting fields an axis may set (seeds come from the sweep).
 SWEPT_FIELDS = tuple(f.name for f in FIELDS if f.role != RUN)
-
-
-def chunk_size(shape: GroupShape, n_settings: int, n_seeds: int, memory_budget: int,
-               n_devices: int, backend: str) -> int:
-    """Settings per chunk: what fits ``memory_budget`` (and, on CPU, the cache),
-    rounded up to a multiple of ``n_devices`` (the settings axis is sharded)."""
-    chunk = max(1, min(n_settings, memory_budget // (bytes_per_run(shape) * n_seeds)))
-    if backend == "cpu":
-        chunk = min(chunk, max(1, CPU_RUNS_PER_DEVICE // n_seeds) * n_devices)
-    return -(-chunk // n_devices) * n_devices
 
 
 def _is_real(value) -> bool:
@@ -272,35 +255,6 @@ def plan_sweep(sweep: Sweep, memory_budget: Optional[int] = None, n_devices: Opt
     return Plan(readers, groups, sum(t.train_steps for t in readers) * n_seeds, n_seeds)
 
 
-def _size(n: float) -> str:
-    return f"{n / 2 ** 30:.1f} GiB" if n >= 2 ** 30 else f"{n / 2 ** 20:.1f} MiB"
-
-
-def check_memory(shape: GroupShape, n_seeds: int, n_devices: int, backend: str, memory_limit: int) -> None:
-    """Refuse a group whose smallest chunk cannot fit ``memory_limit`` bytes (all devices together).
-
-    A chunk puts at least one setting on every device, and a device trains all
-    ``n_seeds`` seeds of its setting at once, so each device needs ``n_seeds``
-    runs of :func:`~lamsim.linear.train.bytes_per_run`. The error names the field
-    to change: ``seeds`` when one run fits, else ``batch`` when the batch
-    activations are most of a run, else ``d_o``."""
-    per_run, per_device = bytes_per_run(shape), memory_limit / n_devices
-    if per_run * n_seeds <= per_device:
-        return
-    holds = (f"the {n_devices} {backend} device{'s hold' if n_devices > 1 else ' holds'} {_size(per_device)}"
-             f"{f' each ({_size(memory_limit)} in all)' if n_devices > 1 else ''}")
-    if per_run <= per_device:
-        most = int(per_device // per_run)
-        fail("seeds", n_seeds, f"a device trains every seed of a setting at once, {n_seeds} x {_size(per_run)} = "
-                               f"{_size(n_seeds * per_run)}, but {holds}; use at most {most} seed{'s' * (most > 1)}")
-    run = (f"one run (d_o={shape.d_o}, d_z={shape.d_z}, batch={shape.batch}, profile {shape.profile}) needs "
-           f"about {_size(per_run)} to train, but {holds}")
-    batch_bytes = per_run - bytes_per_run(shape._replace(batch=1))
-    if shape.profile not in EXPECTED_LOSS_PROFILES and 2 * batch_bytes > per_run:
-        fail("batch", shape.batch, f"{run}; lower batch (or d_o)")
-    fail("d_o", shape.d_o, f"{run}; lower d_o, or use devices with more memory")
-
-
 def describe_plan(plan: Plan, throughput: Optional[float] = None) -> dict:
     """A JSON-able summary of ``plan``: groups, chunks, compiles, memory per
     chunk and, at ``throughput`` config-steps/s, the expected training time."""
@@ -316,11 +270,76 @@ def describe_plan(plan: Plan, throughput: Optional[float] = None) -> dict:
     return out
 
 
+def train_chunk(sweep: Sweep, shape: GroupShape, padded: list, inputs: tuple, on_segment) -> tuple:
+    """The train step of :func:`run_sweep`: every (setting, seed) of one chunk (``padded`` to the
+    chunk's compiled size). Returns (the parameters at each point read, [host arrays S, K, ...]: each
+    checkpoint of a training curve, else the end; the parameters at half the steps, or None). Without
+    a curve, training also stops at half its steps: how far the LLO still moved in the second half
+    (``llo_drift``) says how far from converged the run ended."""
+    checkpoints = sweep.checkpoints()
+    halfway = () if checkpoints or shape.steps < 2 else (shape.steps // 2,)
+    params = train_settings(shape, padded, inputs, on_segment, checkpoints or halfway + (shape.steps,))
+    if checkpoints:
+        return params, None
+    if halfway:
+        half, params = params
+        return [params], half
+    return [params], None
+
+
+def read_chunk(sweep: Sweep, readers: dict, part: list, seeds: list, envs: list, at_steps: list, half,
+               arrays: dict) -> None:
+    """The read step of :func:`run_sweep`: every metric of the runs of one chunk (the settings
+    ``part`` x ``seeds``, and every setting that reads each of them, ``readers``), written into
+    ``arrays`` [*axes, (step,) seed]: the theory, the numerical optimum where asked, the exact
+    probes at each point of ``at_steps`` (:func:`train_chunk`), the drift from ``half``, and the
+    probes trained the authors' way (``reading='paper'``), the chunk's in one program."""
+    curve = bool(sweep.checkpoints())
+
+    def run_of(params, j, k):
+        return jax.tree.map(lambda p: p[j, k], params)
+
+    half_llo = {} if half is None else {
+        (index, j): exact_llo(s, run_of(half, j, k), envs[j], sweep.ridge)
+        for k, trained in enumerate(part) for j in range(len(seeds)) for index, s in readers[trained]}
+    # The theory does not depend on training: once per (setting, seed), not per checkpoint.
+    theory = {(index, j): theory_metrics(s, envs[j], sweep.ridge)
+              for trained in part for index, s in readers[trained] for j in range(len(seeds))}
+    if sweep.optimum:
+        # The optimum depends on the training setting only; each reader reads its LLO. It does not
+        # move along a training curve.
+        for trained in part:
+            for j, seed in enumerate(seeds):
+                found = minimise(trained, envs[j], seed)
+                for index, s in readers[trained]:
+                    for metric, value in optimum_metrics(s, found, envs[j], sweep.ridge).items():
+                        arrays[metric][index + (slice(None),) * curve + (j,)] = value
+    for t, at_step in enumerate(at_steps):
+        point = (t,) if curve else ()
+        paper = []  # (where, design, seed) of the runs read the authors' way
+        for k, trained in enumerate(part):
+            for j, seed in enumerate(seeds):
+                run = run_of(at_step, j, k)
+                for index, s in readers[trained]:
+                    metrics = evaluate_run(s, run, envs[j], sweep.ridge, theory[index, j])
+                    for metric, value in metrics.items():
+                        arrays[metric][index + point + (j,)] = value
+                    if half_llo:
+                        arrays["llo_drift"][index + (j,)] = metrics["llo"] - half_llo[index, j]
+                    if s.reading == "paper":
+                        paper.append((index + point + (j,), paper_design(s, run, envs[j]), seed))
+        if paper:
+            read = paper_probes.read([d for _, d, _ in paper], [seed for _, _, seed in paper])
+            for (where, _, _), terms in zip(paper, read):
+                for metric, value in zip(("llo", "nmse_action", "nmse_noise", "nmse_obs"), terms):
+                    arrays[metric][where] = value
+
+
 def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) -> Results:
-    """Train and evaluate every (setting, seed) of ``sweep``; chunks fit
-    ``memory_budget`` bytes (default: :func:`~lamsim.runtime.devices.memory_budget`).
-    A sweep that cannot fit the devices is refused before anything is allocated
-    (:func:`plan_sweep`)."""
+    """Train and evaluate every (setting, seed) of ``sweep``, chunk by chunk: :func:`train_chunk`,
+    then :func:`read_chunk`. Chunks fit ``memory_budget`` bytes (default:
+    :func:`~lamsim.runtime.devices.memory_budget`); a sweep that cannot fit the devices is refused
+    before anything is allocated (:func:`plan_sweep`)."""
     t0 = time.perf_counter()
     plan = plan_sweep(sweep, memory_budget)
     seeds = sweep.seed_list()
@@ -337,51 +356,9 @@ def run_sweep(sweep: Sweep, memory_budget: Optional[int] = None, stream=None) ->
             padded = part + [part[-1]] * (chunk - len(part))
             what = (f"group {g}/{len(plan.groups)} chunk {c + 1}/{group.n_chunks} "
                     f"({len(part)} settings x {len(seeds)} seeds)")
-            checkpoints = sweep.checkpoints()
-            # Without a curve, training also stops at half its steps: how far the LLO still moved in the
-            # second half (llo_drift) says how far from converged the run ended.
-            halfway = () if checkpoints or shape.steps < 2 else (shape.steps // 2,)
-            params = train_settings(shape, padded, inputs,
-                                    lambda n: progress.advance(n * len(part) * len(seeds), what),
-                                    checkpoints or halfway + (shape.steps,))
-            half_llo = {}
-            if halfway:
-                half, params = params
-                half_llo = {(index, j): exact_llo(s, jax.tree.map(lambda p: p[j, k], half), envs[j], sweep.ridge)
-                            for k, trained in enumerate(part) for j in range(len(seeds))
-                            for index, s in plan.readers[trained]}
-            # The theory does not depend on training: once per (setting, seed), not per checkpoint.
-            theory = {(index, j): theory_metrics(s, envs[j], sweep.ridge)
-                      for trained in part for index, s in plan.readers[trained] for j in range(len(seeds))}
-            if sweep.optimum:
-                # The optimum depends on the training setting only; each reader reads its LLO. It does not
-                # move along a training curve.
-                for trained in part:
-                    for j, seed in enumerate(seeds):
-                        found = minimise(trained, envs[j], seed)
-                        for index, s in plan.readers[trained]:
-                            for metric, value in optimum_metrics(s, found, envs[j], sweep.ridge).items():
-                                arrays[metric][index + (slice(None),) * bool(checkpoints) + (j,)] = value
-            for t, at_step in enumerate(params if checkpoints else [params]):
-                point = (t,) if checkpoints else ()
-                paper = []  # (where, design, seed) of the runs read the authors' way
-                for k, trained in enumerate(part):
-                    for j, seed in enumerate(seeds):
-                        run = jax.tree.map(lambda p: p[j, k], at_step)
-                        for index, s in plan.readers[trained]:
-                            metrics = evaluate_run(s, run, envs[j], sweep.ridge, theory[index, j])
-                            for metric, value in metrics.items():
-                                arrays[metric][index + point + (j,)] = value
-                            if half_llo:
-                                arrays["llo_drift"][index + (j,)] = metrics["llo"] - half_llo[index, j]
-                            if s.reading == "paper":
-                                paper.append((index + point + (j,), paper_design(s, run, envs[j]), seed))
-                if paper:
-                    # The paper's probes of the whole chunk train in one compiled program.
-                    read = paper_probes.read([d for _, d, _ in paper], [seed for _, _, seed in paper])
-                    for (where, _, _), terms in zip(paper, read):
-                        for metric, value in zip(("llo", "nmse_action", "nmse_noise", "nmse_obs"), terms):
-                            arrays[metric][where] = value
+            at_steps, half = train_chunk(sweep, shape, padded, inputs,
+                                         lambda n: progress.advance(n * len(part) * len(seeds), what))
+            read_chunk(sweep, plan.readers, part, seeds, envs, at_steps, half, arrays)
     dims = tuple(a.name for a in sweep.axes) + (("step",) if sweep.curve else ()) + ("seed",)
     coords = {a.name: np.asarray(a.values) for a in sweep.axes}
     if sweep.curve:

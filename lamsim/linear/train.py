@@ -19,12 +19,13 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from lamsim.errors import fail
 from lamsim.linear import exact, model, world
 from lamsim.linear.model import Knobs, Params
 from lamsim.linear.fields import FIELDS, KNOB, PADDED, SHAPE, STATE_NOISE
 from lamsim.linear.settings import Setting
 from lamsim.runtime import devices
-from lamsim.runtime.loop import seed_keys, segments
+from lamsim.runtime.loop import run_segments, seed_keys
 
 
 class GroupShape(NamedTuple):
@@ -242,6 +243,52 @@ def bytes_per_run(shape: GroupShape) -> int:
     return 4 * (7 * n_params + 12 * shape.batch * shape.d_o)
 
 
+#: On CPU, the most (setting, seed) runs a chunk puts on one device (a chunk
+#: holds at least one setting per device, so with more seeds than this, all of them). A run's
+#: working set (A, its Adam moments and gradient, the batch activations) is about
+#: 1 MB, so a few runs per core stay in cache; measured on the 2-core machine
+#: (3 seeds, d_z 16): 8,200 config-steps/s at 6 runs per device, 7,900 at 12,
+#: 5,500 at 192 (one chunk for a whole panel). GPUs want the largest chunk.
+CPU_RUNS_PER_DEVICE = 8
+def chunk_size(shape: GroupShape, n_settings: int, n_seeds: int, memory_budget: int,
+               n_devices: int, backend: str) -> int:
+    """Settings per chunk: what fits ``memory_budget`` (and, on CPU, the cache),
+    rounded up to a multiple of ``n_devices`` (the settings axis is sharded)."""
+    chunk = max(1, min(n_settings, memory_budget // (bytes_per_run(shape) * n_seeds)))
+    if backend == "cpu":
+        chunk = min(chunk, max(1, CPU_RUNS_PER_DEVICE // n_seeds) * n_devices)
+    return -(-chunk // n_devices) * n_devices
+
+
+def _size(n: float) -> str:
+    return f"{n / 2 ** 30:.1f} GiB" if n >= 2 ** 30 else f"{n / 2 ** 20:.1f} MiB"
+
+
+def check_memory(shape: GroupShape, n_seeds: int, n_devices: int, backend: str, memory_limit: int) -> None:
+    """Refuse a group whose smallest chunk cannot fit ``memory_limit`` bytes (all devices together).
+
+    A chunk puts at least one setting on every device, and a device trains all
+    ``n_seeds`` seeds of its setting at once, so each device needs ``n_seeds``
+    runs of :func:`~lamsim.linear.train.bytes_per_run`. The error names the field
+    to change: ``seeds`` when one run fits, else ``batch`` when the batch
+    activations are most of a run, else ``d_o``."""
+    per_run, per_device = bytes_per_run(shape), memory_limit / n_devices
+    if per_run * n_seeds <= per_device:
+        return
+    holds = (f"the {n_devices} {backend} device{'s hold' if n_devices > 1 else ' holds'} {_size(per_device)}"
+             f"{f' each ({_size(memory_limit)} in all)' if n_devices > 1 else ''}")
+    if per_run <= per_device:
+        most = int(per_device // per_run)
+        fail("seeds", n_seeds, f"a device trains every seed of a setting at once, {n_seeds} x {_size(per_run)} = "
+                               f"{_size(n_seeds * per_run)}, but {holds}; use at most {most} seed{'s' * (most > 1)}")
+    run = (f"one run (d_o={shape.d_o}, d_z={shape.d_z}, batch={shape.batch}, profile {shape.profile}) needs "
+           f"about {_size(per_run)} to train, but {holds}")
+    batch_bytes = per_run - bytes_per_run(shape._replace(batch=1))
+    if shape.profile not in EXPECTED_LOSS_PROFILES and 2 * batch_bytes > per_run:
+        fail("batch", shape.batch, f"{run}; lower batch (or d_o)")
+    fail("d_o", shape.d_o, f"{run}; lower d_o, or use devices with more memory")
+
+
 def knobs_of(settings: Sequence[Setting]) -> Knobs:
     """The traced numbers of ``settings`` [K]: every ``padded`` and ``knob`` field's entries of
     :class:`~lamsim.linear.model.Knobs` (:meth:`~lamsim.linear.fields.Field.knob_values`), int32 for
@@ -282,13 +329,8 @@ def train_settings(shape: GroupShape, settings: Sequence[Setting], inputs: tuple
     seeds_arr, env = inputs
     # Settings are split over the devices; every device draws its seeds' shared data.
     knobs = devices.shard_axis(knobs_of(settings), 0)
-    state = init(seeds_arr, knobs)
-    saved = []
-    for start, end in segments(shape.steps, checkpoints):  # every progress report and every checkpoint
-        state = segment(state, seeds_arr, env, knobs, jnp.int32(start), end - start)
-        jax.block_until_ready(state)
-        if on_segment:
-            on_segment(end - start)
-        if end in checkpoints:
-            saved.append(devices.to_host(state.params))
+    state, saved = run_segments(lambda state, start, length: segment(state, seeds_arr, env, knobs, start, length),
+                                init(seeds_arr, knobs), shape.steps, checkpoints,
+                                advance=on_segment and (lambda start, end, _: on_segment(end - start)),
+                                keep=lambda state: devices.to_host(state.params))
     return saved if checkpoints else devices.to_host(state.params)

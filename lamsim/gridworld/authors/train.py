@@ -55,7 +55,7 @@ from lamsim.gridworld.authors.augmentation import BatchDraws, DistinctFrames, au
 from lamsim.gridworld.authors.settings import AuthorsConfig, AuthorsKnobs, AuthorsSetting, knobs_of
 from lamsim.gridworld.layers import VQOutput
 from lamsim.runtime import devices
-from lamsim.runtime.loop import INIT_COMPILER_OPTIONS, seed_keys, segments
+from lamsim.runtime.loop import INIT_COMPILER_OPTIONS, run_segments, seed_keys
 from lamsim.runtime.progress import Progress
 
 _ROWS = world.AGENT_ROWS
@@ -359,8 +359,8 @@ def train_runs(config: AuthorsConfig, settings: Sequence[AuthorsSetting], seeds:
     n_runs = int(run_seeds.shape[0])
     updates = config.updates_per_epoch
     progress = Progress(name, n_runs * config.epochs * updates, stream)
-    for start, end in segments(config.epochs):
-        state = segment(state, data, run_seeds, knobs, jnp.int32(start), end - start)
-        jax.block_until_ready(state)
-        progress.advance((end - start) * updates * n_runs, f"epoch {end:,}/{config.epochs:,}")
+    state, _ = run_segments(lambda state, start, length: segment(state, data, run_seeds, knobs, start, length),
+                            state, config.epochs,
+                            advance=lambda start, end, _: progress.advance((end - start) * updates * n_runs,
+                                                                           f"epoch {end:,}/{config.epochs:,}"))
     return state, knobs

@@ -42,7 +42,7 @@ from lamsim.gridworld.ours import world as gridworld
 from lamsim.gridworld.ours.networks import LAM, VQOutput, _with_codebook, codebook_of
 from lamsim.gridworld.ours.settings import Config, GridSetting, Knobs, knobs_of
 from lamsim.runtime import devices
-from lamsim.runtime.loop import INIT_COMPILER_OPTIONS, seed_keys, segments
+from lamsim.runtime.loop import INIT_COMPILER_OPTIONS, run_segments, seed_keys
 from lamsim.runtime.progress import Progress
 
 
@@ -216,10 +216,10 @@ def train_runs(config: Config, settings: Sequence[GridSetting], seeds: Sequence[
     run_seeds, knobs, state, segment = prepare_runs(config, settings, seeds)
     n_runs = run_seeds.shape[0]
     progress = Progress(name, n_runs * config.steps, stream)
-    terms = None
-    for start, end in segments(config.steps):
-        state, terms = segment(state, run_seeds, knobs, jnp.int32(start), end - start)
-        jax.block_until_ready(state)
-        progress.advance((end - start) * n_runs, f"step {end:,}/{config.steps:,} "
-                                                 f"(reconstruction {float(jnp.mean(terms['reconstruction'])):.4f})")
+    # The loop carries (state, the last step's loss terms): each segment returns both.
+    (state, terms), _ = run_segments(
+        lambda carried, start, length: segment(carried[0], run_seeds, knobs, start, length), (state, None),
+        config.steps, advance=lambda start, end, carried: progress.advance(
+            (end - start) * n_runs, f"step {end:,}/{config.steps:,} "
+                                    f"(reconstruction {float(jnp.mean(carried[1]['reconstruction'])):.4f})"))
     return state, knobs, terms
