@@ -58,16 +58,27 @@ def _units_asked(args, name: str) -> bool:
     return name in AUTHORS_TABLES and args.name == name and table1_units.uses_units(_authors_table(args, name))
 
 
-def run(args, name: str, units) -> None:
+def run(name: str, profile: str = DEFAULT_PROFILE, seeds=None, quick: bool = False, steps=None, force: bool = False,
+        out: str = "results", table_seeds=None):
+    """Run one experiment by name, as ``python -m experiments NAME`` does without unit options;
+    returns the written npz path. ``seeds`` applies to the panels, ``table_seeds`` to Table 1 (None:
+    each one's own)."""
+    args = parser().parse_args([name, "--profile", profile, "--out", str(out)] + ["--quick"] * quick
+                               + ["--force"] * force)
+    args.seeds, args.table_seeds, args.steps = seeds, table_seeds, steps
+    return _run(args, name, None)
+
+
+def _run(args, name: str, units):
     """Run one experiment by name (``units``: the checked --rows, --only-seeds, --budget of a table
-    trained in units, else None)."""
+    trained in units, else None); returns the written npz path (None where units are still missing)."""
     exp = _declared(args, name)
     seeds = args.table_seeds if name in TABLES + tuple(VARIANTS) else args.seeds
     if units is not None:
-        table1_units.run_units(exp, seeds, steps=args.steps, quick=args.quick, force=args.force, out=args.out, **units)
-    else:
-        run_experiment(exp, profile=args.profile, seeds=seeds, quick=args.quick, steps=args.steps, force=args.force,
-                       out=args.out)
+        return table1_units.run_units(exp, seeds, steps=args.steps, quick=args.quick, force=args.force, out=args.out,
+                                      **units)
+    return run_experiment(exp, profile=args.profile, seeds=seeds, quick=args.quick, steps=args.steps,
+                          force=args.force, out=args.out)
 
 
 def dry_run(names, args) -> dict:
@@ -178,7 +189,7 @@ def experiments(args) -> int:
         return 0
     t0 = time.perf_counter()
     for name in names:
-        run(args, name, units)
+        _run(args, name, units)
     print(f"[experiments] {len(names)} done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import jitted
+import montecarlo
 from lamsim import Axis, Setting, Sweep, run_sweep
 from lamsim.linear import exact, model, world
 from lamsim.linear.model import Params
@@ -31,11 +32,7 @@ EXACT_TEST_STEPS = 1000
 
 def _params(seed: int) -> Params:
     """Every entry random, padded ones included: only the masks may hide them."""
-    rng = np.random.default_rng(seed)
-    shapes = {"A": (D_O, D_O), "B": (D_O, D_Z), "C": (D_Z, D_O), "D": (D_Z, D_O), "E": (D_A, D_Z)}
-    p = {n: rng.standard_normal(s) / np.sqrt(s[1]) for n, s in shapes.items()}
-    p["A"] = 0.5 * p["A"] + np.eye(D_O)
-    return Params(**{n: jnp.asarray(v, jnp.float32) for n, v in p.items()})
+    return montecarlo.random_params(seed, D_O, D_A, D_Z)
 
 
 @functools.lru_cache(maxsize=None)
@@ -55,17 +52,8 @@ def _sample_sums(batch: int):
 
 def _sample_moments(setting: Setting, params, env, n_batches: int):
     """(mean, standard error of the mean) of (loss, grads) over ``n_batches`` batches, float64."""
-    knobs = jax.tree.map(lambda v: v[0], knobs_of([setting]))
-    total = squares = None
-    for i in range(n_batches // CHUNK):
-        keys = jax.random.split(jax.random.fold_in(jax.random.key(1234), i), CHUNK)
-        s, q = jax.tree.map(lambda v: np.asarray(v, np.float64), _sample_sums(setting.batch)(params, knobs, env, keys))
-        total = s if total is None else jax.tree.map(np.add, total, s)
-        squares = q if squares is None else jax.tree.map(np.add, squares, q)
-    n = CHUNK * (n_batches // CHUNK)
-    mean = jax.tree.map(lambda s: s / n, total)
-    sem = jax.tree.map(lambda s, q: np.sqrt(np.maximum(q / n - (s / n) ** 2, 0.0) / (n - 1)), total, squares)
-    return mean, sem
+    knobs = montecarlo.knobs(setting)
+    return montecarlo.moments(lambda keys: _sample_sums(setting.batch)(params, knobs, env, keys), n_batches, CHUNK)
 
 
 def _scores(candidate, mean, sem):
@@ -141,7 +129,7 @@ def test_closed_form_is_the_mean_of_the_sample_loss(case):
     setting, n_batches, mutants = CASES[case]
     env = world.environment(3, D_O, D_A, D_B)
     params = _params(7)
-    knobs = jax.tree.map(lambda v: v[0], knobs_of([setting]))
+    knobs = montecarlo.knobs(setting)
     mean, sem = _sample_moments(setting, params, env, n_batches)
 
     def closed(p):
@@ -188,7 +176,7 @@ def test_expected_loss_is_a_scalar_that_vmaps_over_settings():
 def test_leaving_out_a_source_the_setting_does_not_use_changes_nothing(flag, setting):
     env = world.environment(0, D_O, D_A, D_B)
     params = _params(1)
-    knobs = jax.tree.map(lambda v: v[0], knobs_of([setting]))
+    knobs = montecarlo.knobs(setting)
     full = jax.value_and_grad(exact.expected_loss)(params, knobs, env, 128)
     without = jax.value_and_grad(functools.partial(exact.expected_loss, **{flag: False}))(params, knobs, env, 128)
     chex.assert_trees_all_close(without, full, rtol=1e-5, atol=1e-6)

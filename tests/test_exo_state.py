@@ -11,11 +11,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import montecarlo
 from lamsim.errors import InputError
 from lamsim.linear import exact, model, world
 from lamsim.linear.model import Params
 from lamsim.linear.settings import Setting
-from lamsim.linear.train import knobs_of
 
 D_O, D_A, D_Z, D_B = 24, 4, 6, 4
 BATCHES = 2000
@@ -23,15 +23,7 @@ Z_MAX = 4.5
 
 
 def _params(seed: int, learn_a: bool = True, idm: str = "full") -> Params:
-    rng = np.random.default_rng(seed)
-    shapes = {"A": (D_O, D_O), "B": (D_O, D_Z), "C": (D_Z, D_O), "D": (D_Z, D_O), "E": (D_A, D_Z)}
-    p = {n: rng.standard_normal(s) / np.sqrt(s[1]) for n, s in shapes.items()}
-    p["A"] = 0.5 * p["A"] + np.eye(D_O)
-    if not learn_a:
-        p["A"] = np.zeros((0, 0))
-    if idm == "difference":
-        p["D"] = np.zeros((0, 0))
-    return Params(**{n: jnp.asarray(v, jnp.float32) for n, v in p.items()})
+    return montecarlo.random_params(seed, D_O, D_A, D_Z, learn_a=learn_a, idm=idm)
 
 
 @functools.lru_cache(maxsize=None)
@@ -86,7 +78,7 @@ def test_expected_loss_matches_sampled_losses(case):
     with sigma_e, rho or beta moved is rejected by the loss's z-score."""
     s, idm = case
     env = world.environment(0, D_O, D_A, D_B, state=True)
-    knobs = jax.tree.map(lambda v: v[0], knobs_of([s]))
+    knobs = montecarlo.knobs(s)
     params = _params(3, s.learn_a, idm)
     keys = jax.random.split(jax.random.key(7), BATCHES)
     with_grads = s.learn_a  # one case checks the gradient too (a second compile of it costs 5 s)
@@ -121,7 +113,7 @@ def test_the_world_is_stationary_and_its_change_holds_drift_and_innovation():
     np.testing.assert_allclose(p.T @ p, np.eye(D_B), atol=1e-6)
     np.testing.assert_array_equal(world.environment_f64(0, D_O, D_A, D_B, True)["action_effect"],
                                   world.environment_f64(0, D_O, D_A, D_B)["action_effect"])
-    knobs = jax.tree.map(lambda v: v[0], knobs_of([s]))
+    knobs = montecarlo.knobs(s)
     o, a, o_next, _, _ = (np.asarray(v, np.float64) for v in _world(50_000)(jax.random.key(1), knobs, env))
     want = np.eye(D_O) + (1.5 ** 2 - 1) * p @ p.T
     np.testing.assert_allclose(np.cov(o.T), want, atol=0.06)
@@ -167,7 +159,7 @@ def test_exact_reading_agrees_with_sampled_least_squares_probes(latent):
     p = {k: np.asarray(v, np.float64) for k, v in _params(4)._asdict().items()}
     read = state.terms(s, state.latent_blocks(s, p, env), env, 0.0)
     wrong = state.terms(s.replace(sigma=1.0), state.latent_blocks(s.replace(sigma=1.0), p, env), env, 0.0)
-    knobs = jax.tree.map(lambda v: v[0], knobs_of([s]))
+    knobs = montecarlo.knobs(s)
     jenv = world.Environment(*(jnp.asarray(env[k], jnp.float32) for k in world.Environment._fields))
 
     def draw(key):

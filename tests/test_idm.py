@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import jitted
+import montecarlo
 from lamsim import Axis, InputError, Setting, Sweep, run_sweep
 from lamsim.linear import model, theory, world
 from lamsim.linear.evaluate import CONVERGED_DRIFT, evaluate, noise_of, theory_metrics
 from lamsim.linear.model import Params
-from lamsim.linear.train import knobs_of
 from lamsim.linear.sweep import plan_sweep
 
 D_O, D_A, D_Z, D_B = 16, 3, 4, 3
@@ -22,17 +22,7 @@ RICH = Setting(d_o=D_O, d_a=D_A, d_z=D_Z, d_b=D_B, noise="exo", sigma=1.3, chi=0
 
 
 def _params(seed: int, idm: str = "difference") -> Params:
-    rng = np.random.default_rng(seed)
-    shapes = {"A": (D_O, D_O), "B": (D_O, D_Z), "C": (D_Z, D_O), "D": (D_Z, D_O), "E": (D_A, D_Z)}
-    p = {n: rng.standard_normal(s) / np.sqrt(s[1]) for n, s in shapes.items()}
-    p["A"] = 0.5 * p["A"] + np.eye(D_O)
-    if idm == "difference":
-        p["D"] = np.zeros((0, 0))
-    return Params(**{n: jnp.asarray(v, jnp.float32) for n, v in p.items()})
-
-
-def _knobs(setting):
-    return jax.tree.map(lambda v: v[0], knobs_of([setting]))
+    return montecarlo.random_params(seed, D_O, D_A, D_Z, idm=idm)
 
 
 def _batch(key, batch, iid=True):
@@ -56,7 +46,7 @@ def test_sample_loss_is_the_full_loss_at_tied_maps(iid):
     diff = _params(3)
     tied = diff._replace(C=-diff.C, D=diff.C)
     src = jitted.sources(_batch(jax.random.key(5), 64, iid), env.policy_map, env.noise_map)
-    knobs = _knobs(setting)
+    knobs = montecarlo.knobs(setting)
     value = float(jitted.sample_loss(diff, src, knobs, env.action_effect))
     assert value == pytest.approx(float(jitted.sample_loss(tied, src, knobs, env.action_effect)), rel=1e-5)
     for wrong in (diff._replace(D=-diff.C), diff._replace(C=0 * diff.C, D=diff.C)):
@@ -70,25 +60,18 @@ def test_expected_loss_is_the_mean_of_the_sample_loss():
     (C, C) instead of (-C, C) is rejected by the same statistics."""
     env = world.environment(2, D_O, D_A, D_B)
     params = _params(4)
-    knobs = _knobs(RICH)
+    knobs = montecarlo.knobs(RICH)
 
     @jax.jit
     def sums(keys):
         def one(key):
             src = model.sources(_batch(key, RICH.batch), env.policy_map, env.noise_map)
-            return jax.value_and_grad(model.loss)(params, src, knobs, env.action_effect)
+            value, grad = jax.value_and_grad(model.loss)(params, src, knobs, env.action_effect)
+            return value, grad.C
         v, g = jax.vmap(one)(keys)
-        return (v.sum(), jnp.square(v).sum()), (g.C.sum(0), jnp.square(g.C).sum(0))
+        return (v.sum(), g.sum(0)), (jnp.square(v).sum(), jnp.square(g).sum(0))
 
-    n, parts = 0, []
-    for i in range(8):
-        parts.append(jax.tree.map(lambda v: np.asarray(v, np.float64),
-                                  sums(jax.random.split(jax.random.key(100 + i), 5000))))
-        n += 5000
-    (v_sum, v_sq), (g_sum, g_sq) = jax.tree.map(lambda *xs: sum(xs), *parts)
-    v_mean, g_mean = v_sum / n, g_sum / n
-    v_sem = np.sqrt((v_sq / n - v_mean ** 2) / (n - 1))
-    g_sem = np.sqrt((g_sq / n - g_mean ** 2) / (n - 1))
+    (v_mean, g_mean), (v_sem, g_sem) = montecarlo.moments(sums, 40000, 5000, seed=100)
 
     def scores(p):
         value, grad = jitted.expected_loss_and_grad(p, knobs, env, RICH.batch)
@@ -109,7 +92,7 @@ def test_batch_gradient_variance_is_the_spread_of_sampled_gradients():
     setting = RICH.replace(label_rate=0.0, batch=32)
     env = world.environment(6, D_O, D_A, D_B)
     params = _params(4)
-    knobs = _knobs(setting)
+    knobs = montecarlo.knobs(setting)
 
     @jax.jit
     def grads(keys):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import jitted
+import montecarlo
 from lamsim.linear import model, paper_probes, world
 from lamsim.linear.evaluate import evaluate
 from lamsim.linear.readout import LATENT_LOADINGS
@@ -14,23 +15,12 @@ from lamsim.linear.model import Params
 from lamsim.linear.probes import Noise, Protocol, latent_terms
 from lamsim.linear.settings import Setting
 from lamsim.linear.theory import optimal_latent_terms
-from lamsim.linear.train import knobs_of
 
 D_O, D_A, D_Z, D_B = 32, 4, 6, 4
 
 
 def _params(seed: int, learn_a: bool = True) -> Params:
-    rng = np.random.default_rng(seed)
-    shapes = {"A": (D_O, D_O), "B": (D_O, D_Z), "C": (D_Z, D_O), "D": (D_Z, D_O), "E": (D_A, D_Z)}
-    p = {n: rng.standard_normal(s) / np.sqrt(s[1]) for n, s in shapes.items()}
-    p["A"] = 0.3 * p["A"] + np.eye(D_O)
-    if not learn_a:
-        p["A"] = np.zeros((0, 0))
-    return Params(**{n: jnp.asarray(v, jnp.float32) for n, v in p.items()})
-
-
-def _knobs(setting: Setting):
-    return jax.tree.map(lambda v: v[0], knobs_of([setting]))
+    return montecarlo.random_params(seed, D_O, D_A, D_Z, a_scale=0.3, learn_a=learn_a)
 
 
 @pytest.mark.slow
@@ -44,7 +34,7 @@ def test_a_fixed_to_identity_is_the_learned_loss_at_a_equal_i(setting):
     env = world.environment(2, D_O, D_A, D_B)
     fixed = _params(5, learn_a=False)
     at_identity = fixed._replace(A=jnp.eye(D_O))
-    knobs = _knobs(setting)
+    knobs = montecarlo.knobs(setting)
     kwargs = dict(uniform=setting.noise_dist == "uniform")
     v_fixed, g_fixed = jitted.expected_loss_and_grad(fixed, knobs, env, 128, **kwargs)
     v_full, g_full = jitted.expected_loss_and_grad(at_identity, knobs, env, 128, **kwargs)
@@ -65,7 +55,7 @@ def test_uniform_noise_closed_form_is_the_mean_of_the_sample_loss():
     setting = Setting(d_o=D_O, d_a=D_A, d_z=D_Z, d_b=D_B, noise="iid", sigma=1.2, noise_dist="uniform")
     env = world.environment(4, D_O, D_A, D_B)
     params = _params(9)
-    knobs = _knobs(setting)
+    knobs = montecarlo.knobs(setting)
 
     @jax.jit
     def losses(keys):
@@ -191,7 +181,7 @@ def test_batch_gradient_variance_is_the_spread_of_sampled_gradients(setting):
     10% of 1 (an estimate from 3,000 batches is within about 3%)."""
     env = world.environment(6, D_O, D_A, D_B)
     params = _params(4)
-    knobs = _knobs(setting)
+    knobs = montecarlo.knobs(setting)
     uniform = setting.noise_dist == "uniform"
     flags = dict(iid=setting.sigma_iid > 0, exo=setting.sigma_exo > 0, augment=setting.kappa > 0)
 
