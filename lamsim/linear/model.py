@@ -125,7 +125,7 @@ def _uniform_rows(keys: jax.Array, sizes: dict) -> dict:
     One draw for every matrix (each row ``max(cols)`` wide, then cut): the same numbers as a draw per
     matrix, since the partitionable threefry stream (JAX's default) gives element i of a draw from
     the key and i alone, with one fold_in and one draw for XLA to compile instead of one of each per
-    matrix (the trainer's initialisation compiles 1.8x faster, docs/performance.md Sec. 11.2).
+    matrix (the trainer's initialisation compiles 1.8x faster, docs/performance.md Sec. 11).
     """
     width = max(cols for _, _, cols in sizes.values())
     index = np.concatenate([np.full(rows, k, np.int32) for k, rows, _ in sizes.values()])
