@@ -106,9 +106,12 @@ def markdown(base: Path) -> str:
         lines += [_line(f"`{name}` (table1_authors_faithful, seeds 0-{len(first.coords['seed']) - 1})", cells(first, row))
                   for row, name in AUTHORS_AUGMENTATIONS.items()]
     verdict = cells(full, nearest)["match"]
-    lines += ["", f"**Verdict:** `{nearest}` {'lies' if verdict else 'does not lie'} within {MATCH_SE:g} s.e. of both "
-                  f"of the paper's cells at the authors' size; "
-              + ("it reproduces the paper's row." if verdict else "none of the candidates reproduces the paper's row.")]
+    cpu_matches = [f"`{row}`" for row, found in candidates(cpu).items() if found["match"]]
+    lines += ["", f"**Verdict:** under the cpu profile {', '.join(cpu_matches) or 'no candidate'} "
+                  f"{'lie' if len(cpu_matches) > 1 else 'lies'} within {MATCH_SE:g} s.e. of both of the paper's cells; "
+                  f"at the authors' size the closest, `{nearest}`, {'does' if verdict else 'does not'}"
+              + (": it reproduces the paper's row." if verdict else
+                 (": none of the candidates reproduces the paper's row." if not cpu_matches else "."))]
     return "\n".join(lines) + "\n"
 
 
