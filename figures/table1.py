@@ -31,7 +31,8 @@ from figures._plot import save  # noqa: E402
 from lamsim.runtime import results  # noqa: E402
 from reports.table1 import AUTHORS_LABELS, table_title  # noqa: E402
 from reports.table1_load import load_tables  # noqa: E402
-from reports.table1_stats import mean_se, setting_names  # noqa: E402
+from reports.checks import mean_se  # noqa: E402
+from reports.table1_stats import setting_names  # noqa: E402
 
 
 def figure_authors(authors: results.Results, ours, results_dir: Path, cpu=None) -> None:

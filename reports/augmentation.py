@@ -26,7 +26,8 @@ from experiments.table1 import AUGMENTATION
 from experiments.table1_units import assemble, unit_status
 from lamsim.runtime import results
 from reports.table1_load import FULL_SIZE, optional
-from reports.table1_stats import first_seeds, fmt, gap_in_se, mean_se, setting_names
+from reports.checks import mean_se
+from reports.table1_stats import first_seeds, fmt, gap_in_se, setting_names
 
 #: The paper's row, and the rows of the authors' table that are augmentations too.
 PAPER_ROW = PAPER["augmentation"]

@@ -139,8 +139,11 @@ def _fmt(v) -> str:
 
 
 def mean_se(values) -> tuple:
-    """(mean, standard error std(ddof=1) / sqrt(n)) of per-seed values [S]; the s.e. is NaN for one."""
+    """(mean, standard error std(ddof=1) / sqrt(n)) of per-seed values [S]; the s.e. is NaN for one
+    seed, both NaN where every value is."""
     values = np.asarray(values, dtype=float)
+    if np.all(np.isnan(values)):
+        return float("nan"), float("nan")
     se = float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else float("nan")
     return float(values.mean()), se
 

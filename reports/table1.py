@@ -27,10 +27,10 @@ from typing import Optional
 from experiments.paper import TABLE1 as PAPER, TABLE1_LABELS as LABELS, TABLE1_ORDERINGS, table1_ordering
 from lamsim.gridworld.authors.settings import AuthorsConfig, profile
 from lamsim.runtime import results
-from reports.checks import UNRESOLVED, VERDICTS, overall
+from reports.checks import UNRESOLVED, VERDICTS, mean_se, overall
 from reports.nonlinear import PAPER_SEEDS
 from reports.table1_load import load_tables, optional, units_status, width_tables
-from reports.table1_stats import ORDERING_SE, first_seeds, fmt, fmt_d, fmt_gap, mean_se, paired, setting_names
+from reports.table1_stats import ORDERING_SE, first_seeds, fmt, fmt_d, fmt_gap, paired, setting_names
 
 #: How an ordering's verdict is read, in words.
 VERDICT_WORDS = (f"Holds: mean > 0 and >= {ORDERING_SE:g} s.e.; contradicted: mean < 0 and <= -{ORDERING_SE:g} s.e.; "

@@ -73,15 +73,6 @@ def paired_ordering(lower, higher) -> PairedOrdering:
     return PairedOrdering(mean, se, int(d.size), verdict)
 
 
-def mean_se(values: np.ndarray) -> tuple[float, float]:
-    """Mean and standard error over seeds [S] (NaN if undefined)."""
-    values = np.asarray(values, dtype=float)
-    if np.all(np.isnan(values)):
-        return math.nan, math.nan
-    se = values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else math.nan
-    return float(values.mean()), float(se)
-
-
 def gap_in_se(ours, paper) -> float:
     """How many standard errors of the difference separate two means: (mean ours - mean paper) /
     sqrt(s.e. ours^2 + s.e. paper^2), from (mean, s.e.) pairs; NaN where undefined."""
