@@ -31,7 +31,7 @@ def run(argv: list) -> int:
         return 0
     name, rest = argv[0], argv[1:]
     if name == "all":
-        if rest not in ([], ) and (len(rest) != 2 or rest[0] != "--results"):
+        if rest and (len(rest) != 2 or rest[0] != "--results"):
             fail("all", " ".join(rest), "takes only --results DIR")
         for report in REPORTS:
             status = guarded(importlib.import_module(f"reports.{report}").main, rest)
