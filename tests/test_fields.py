@@ -25,14 +25,20 @@ def test_every_flag_sets_its_field():
               "probe": "interventional", "action_target": "action", "stream": "jax", "learn_a": False,
               "noise_dist": "gaussian", "obs_latent": "true", "reading": "exact", "idm": "difference", "rho": 0.5,
               "mask_weight": 0.3, "mask_cover": 1, "mask_leak": 1}
-    assert set(values) == set(BY_NAME)
-    argv = ["run"]
-    for name, value in values.items():
-        f = BY_NAME[name]
-        argv += [f.flag] if f.kind is bool else [f.flag, str(value)]
-    args = _parser().parse_args(argv)
-    built = Setting(**{f.name: getattr(args, f.name) for f in FIELDS})
-    assert built.to_dict() == Setting(**values).to_dict()
+    beyond = [{"features": "learned", "d_r": 16, "target": "none", "tau": 0.5, "state_input": "stop",
+               "weight_decay": 0.1, "idm_horizon": 3, "action_persistence": 0.5, "fdm_target": "last"},
+              {"features": "agent", "gamma": 0.5}]
+    assert set(values) | set(beyond[0]) | set(beyond[1]) == set(BY_NAME)
+    paper_only = {"chi": 0.0, "mask_weight": 1.0, "obs_latent": None, "kappa": 0.0}
+    for chosen in [values] + [{**values, **paper_only, **b} for b in beyond]:
+        argv = ["run"]
+        for name, value in chosen.items():
+            f = BY_NAME[name]
+            if value is not None:
+                argv += [f.flag] if f.kind is bool else [f.flag, str(value)]
+        args = _parser().parse_args(argv)
+        built = Setting(**{f.name: getattr(args, f.name) for f in FIELDS})
+        assert built.to_dict() == Setting(**chosen).to_dict()
 
 
 def test_the_checks_name_the_field():

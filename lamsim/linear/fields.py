@@ -55,6 +55,18 @@ STREAMS = ("hash", "jax")
 #: What the IDM sees: ``full`` (z = C o + D o', paper Sec. 3.2) or ``difference`` (z = C (o' - o),
 #: the authors' scripts with C + D = 0: D is tied to -C and stored as a [0, 0] array).
 IDMS = ("full", "difference")
+#: Beyond pixels (docs/method.md Sec. 18): what the LAM reads and predicts. ``identity``: pixels (the
+#: paper); ``random``: a frozen Gaussian map F [d_r, d_o] (rows / sqrt(d_o), drawn from the seed);
+#: ``agent``: F = P_X + gamma (I - P_X) (a representation focused on the agent, gamma its leak);
+#: ``learned``: an encoder W [d_r, d_o] trained with the LAM against a slow target (``target``).
+FEATURES = ("identity", "random", "agent", "learned")
+#: A learned encoder's target: an EMA copy W_bar of W under stop-gradient (``ema``, tau 1: W itself
+#: under stop-gradient), or W o' itself with its gradient (``none``: the collapse control).
+TARGETS = ("ema", "none")
+#: The FDM's state input W o: in the gradient (``grad``) or cut from it (``stop``, LAOM).
+STATE_INPUTS = ("grad", "stop")
+#: A multi-step IDM's FDM target: o_{t+1} (``next``, LAOM) or o_{t+k} (``last``, UniVLA).
+FDM_TARGETS = ("next", "last")
 
 
 class Field(NamedTuple):
@@ -154,6 +166,19 @@ def _mask_cover(name, value, s):
     return integer(name, value, 0, s.d_b, f"must be None (all d_b) or an integer in [0, d_b={s.d_b}]")
 
 
+def _d_r(name, value, s):
+    if value is None:
+        return None
+    return integer(name, value, s.d_z, None, f"must be None (d_o) or an integer >= d_z={s.d_z}")
+
+
+def _persistence(name, value, s):
+    value = real(name, value)
+    if not 0.0 <= value < 1.0:
+        fail(name, value, "must lie in [0, 1) (the action's AR(1) persistence psi; 0: the paper)")
+    return value
+
+
 def _mask_leak(name, value, s):
     return integer(name, value, 0, s.d_a, f"must be an integer in [0, d_a={s.d_a}]")
 
@@ -206,6 +231,26 @@ FIELDS = (
           knobs=lambda s: {"mask_cover": s.d_b if s.mask_cover is None else s.mask_cover}),
     Field("mask_leak", int, 0, _mask_leak, KNOB, "--mask-leak",
           "exo-state: how many of the d_a action directions the mask also covers (default 0)"),
+    Field("features", str, "identity", choice(FEATURES), SHAPE, "--features",
+          "identity (pixels) | random | agent | learned: what the IDM reads and the FDM predicts"),
+    Field("gamma", float, 1.0, number(0.0, 1.0), SHAPE, "--gamma",
+          "features=agent: the leak gamma in [0, 1] of F = P_X + gamma (I - P_X)"),
+    Field("d_r", int, None, _d_r, SHAPE, "--d-r", "features=random|learned: the feature size d_r (default d_o)",
+          optional=True),
+    Field("target", str, "ema", choice(TARGETS), SHAPE, "--target",
+          "features=learned: ema (stop-gradient EMA copy) | none (W o' with its gradient)"),
+    Field("tau", float, 0.01, number(0.0, 1.0, open_low=True), SHAPE, "--tau",
+          "features=learned: the EMA rate tau in (0, 1] per update (1: stop-gradient on W)"),
+    Field("state_input", str, "grad", choice(STATE_INPUTS), SHAPE, "--state-input",
+          "features=learned: the FDM's input W o in the gradient (grad) or cut from it (stop, LAOM)"),
+    Field("weight_decay", float, 0.0, number(0.0), SHAPE, "--weight-decay",
+          "features=learned: decoupled weight decay on the encoder W (AdamW)"),
+    Field("idm_horizon", int, 1, at_least(1), SHAPE, "--idm-horizon",
+          "the IDM reads (o_t, o_{t+k}): the horizon k >= 1 (1: the paper)"),
+    Field("action_persistence", float, 0.0, _persistence, SHAPE, "--action-persistence",
+          "idm_horizon > 1: the actions' AR(1) persistence psi in [0, 1)"),
+    Field("fdm_target", str, "next", choice(FDM_TARGETS), SHAPE, "--fdm-target",
+          "idm_horizon > 1: the FDM predicts o_{t+1} (next, LAOM) or o_{t+k} (last, UniVLA)"),
 )
 BY_NAME = {f.name: f for f in FIELDS}
 #: Fields that choose how a trained model is read, not how it is trained.

@@ -51,6 +51,7 @@ class Setting:
         if self.noise_dist == "uniform" and self.noise in ("exo", STATE_NOISE):
             _fail("noise_dist", self.noise_dist, f"'uniform' is a distribution of i.i.d. noise, not of noise={self.noise!r}")
         self._check_state()
+        self._check_beyond()
         if self.stream == "hash" and (self.d_o + 1) // 2 * self.batch > 2 ** 31:
             _fail("batch", self.batch, f"batch * ceil(d_o / 2) must be <= 2**31 with stream='hash', whose draws "
                                        f"are numbered by 32-bit counters (d_o={self.d_o}; or stream='jax')")
@@ -76,6 +77,44 @@ class Setting:
                                          f"noise='{STATE_NOISE}'")
         if self.profile == "faithful-exact":
             _fail("profile", self.profile, f"must be exact, fast or faithful with noise='{STATE_NOISE}'")
+
+    def _check_beyond(self):
+        """The beyond-pixels fields' relations (docs/method.md Sec. 18): each applies to one choice, and
+        the window trainer (lamsim/linear/window_train.py) reads the interventional, exact protocol only."""
+        learned = ("target", "ema"), ("tau", 0.01), ("state_input", "grad"), ("weight_decay", 0.0)
+        for name, default, needs, holds in (
+                [("gamma", 1.0, "features='agent'", self.features == "agent"),
+                 ("d_r", None, "features is 'random' or 'learned'", self.features in ("random", "learned")),
+                 ("action_persistence", 0.0, "idm_horizon > 1", self.idm_horizon > 1),
+                 ("fdm_target", "next", "idm_horizon > 1", self.idm_horizon > 1)]
+                + [(n, d, "features='learned'", self.features == "learned") for n, d in learned]):
+            if not holds and getattr(self, name) != default:
+                _fail(name, getattr(self, name), f"must stay {default} unless {needs}")
+        if not self.beyond:
+            return
+        why = "with features other than 'identity' or idm_horizon > 1 (the window trainer)"
+        for name, allowed in (("chi", 0.0), ("noise_dist", "gaussian"), ("probe", "interventional"),
+                              ("action_target", "action"), ("reading", "exact"), ("obs_latent", None),
+                              ("mask_weight", 1.0)):
+            if getattr(self, name) != allowed:
+                _fail(name, getattr(self, name), f"must be {allowed!r} {why}")
+        if self.latent == "unprojected":
+            _fail("latent", self.latent, f"must be 'true' or 'surrogate' {why}")
+        if self.profile == "faithful-exact":
+            _fail("profile", self.profile, f"must be exact, fast or faithful {why}")
+        if self.features == "learned" and self.kappa > 0:
+            _fail("kappa", self.kappa, "must be 0 with features='learned' (augmentation of a learned feature "
+                                       "space is not built)")
+
+    @property
+    def beyond(self) -> bool:
+        """Whether the run reads features or a multi-step window (the window trainer, not the paper's)."""
+        return self.features != "identity" or self.idm_horizon > 1
+
+    @property
+    def feature_size(self) -> int:
+        """d_r: the feature size (d_o for pixels and ``agent``)."""
+        return self.d_o if self.d_r is None else self.d_r
 
     @property
     def mask_active(self) -> bool:
