@@ -23,8 +23,11 @@ BEYOND = ("idm", "labels")
 #: Beyond the paper: exogenous state with its own dynamics and the remedies later work proposes
 #: (experiments/exo_state.py, exo_mask.py, exo_remedies.py).
 EXOGENOUS = ("exo_state", "exo_mask", "exo_remedies", "exo_remedies_optimum")
+#: Beyond pixels: frozen feature maps, a learned encoder with a slow target, a multi-step IDM, and
+#: settings held back for the theory check (experiments/beyond.py).
+BEYOND_PIXELS = ("beyond_features", "beyond_encoder", "beyond_horizon", "beyond_held_back")
 #: What ``all`` (and ``make figures``) runs.
-NAMES = PANELS + PAPER + PAPER_SEEDED + TABLES + DYNAMICS + BEYOND + EXOGENOUS
+NAMES = PANELS + PAPER + PAPER_SEEDED + TABLES + DYNAMICS + BEYOND + EXOGENOUS + BEYOND_PIXELS
 #: Also runnable by name: the profile check behind row P of ``make check``.
 CHECKS = ("profile_check",)
 #: Runnable by name, not by ``all``: our variant of Table 1 without dead-code restarts.
@@ -32,7 +35,8 @@ VARIANTS = ("table1_norestart",)
 #: Where a name's declaration lives when it is not ``experiments.NAME.EXPERIMENT``.
 _DECLARED = {"dynamics_chi": ("dynamics", "CHI"), "dynamics_kappa": ("dynamics", "KAPPA"),
              "table1_authors": ("table1", "AUTHORS"),
-             "table1_augmentation": ("table1", "AUGMENTATION"), "table1_norestart": ("table1", "NORESTART"), "exo_remedies_optimum": ("exo_remedies", "OPTIMUM")}
+             "table1_augmentation": ("table1", "AUGMENTATION"), "table1_norestart": ("table1", "NORESTART"), "exo_remedies_optimum": ("exo_remedies", "OPTIMUM"),
+             **{name: ("beyond", "PANELS") for name in BEYOND_PIXELS}}
 
 
 def experiment(name: str):
@@ -47,4 +51,5 @@ def experiment(name: str):
     if name in PAPER_SEEDED:
         return importlib.import_module("experiments.paper_reading").SEEDED[name.split("/", 1)[1][:-len("_seeds")]]
     module, attribute = _DECLARED.get(name, (name, "EXPERIMENT"))
-    return getattr(importlib.import_module(f"experiments.{module}"), attribute)
+    declared = getattr(importlib.import_module(f"experiments.{module}"), attribute)
+    return declared[name] if isinstance(declared, dict) else declared

@@ -1,7 +1,8 @@
 """Beyond pixels, reading: train settings with the window trainer and read every run exactly, beside its
 theory and, for a learned encoder, its diagnostics (docs/method.md Sec. 18), in float64.
 
-Latents (paper Sec. 4.1's two, in feature space): the true latent z, or the surrogate
+Latents (paper Sec. 4.1's two, in feature space): the true latent z (always read too: ``llo_z``,
+``nmse_action_z``), or the surrogate
 B^+ (y_hat - target(o_t)), the predicted change in the target's space (B^+ (y_hat - F o_t) for a frozen
 map, B^+ (y_hat - W_bar o_t) for an EMA target, B^+ (y_hat - W o_t) without one). Probes and the LLO:
 :func:`lamsim.linear.window_theory.terms`. A learned encoder adds, at every reading point:
@@ -28,7 +29,7 @@ from lamsim.linear.window_theory import latent_distance, optimal_latents, terms,
 from lamsim.linear.window_train import rows_of, shape_of, train
 
 #: The arrays of every run, at each reading point ([setting, seed, reading]).
-READ_METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "loss")
+READ_METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "loss", "llo_z", "nmse_action_z")
 #: The learned encoder's diagnostics (NaN for a frozen map), at each reading point.
 ENCODER_METRICS = ("w_norm", "w_rank", "w_action", "w_noise", "frozen_llo", "frozen_distance")
 #: The theory's numbers (NaN where it has none), per run.
@@ -140,6 +141,8 @@ def run_settings(settings, seeds, ridge: float = 1e-4, readings: int = 4, log=No
                 latent = latent_of(s, params, target_w, win, feature)
                 read = terms(latent, win, ridge)
                 read["loss"] = population_loss(s, params, target_w, win, feature)
+                z_terms = terms(latent_of(s.replace(latent="true"), params, target_w, win, feature), win, ridge)
+                read.update(llo_z=z_terms["llo"], nmse_action_z=z_terms["nmse_action"])
                 if feature is None:
                     read.update(encoder_metrics(s, params, w0, win, env, ridge, latent))
                 for m, v in read.items():
