@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from lamsim import bench
-from lamsim.errors import integer
+from lamsim.errors import fail, integer
 from lamsim.explore import parse_vary, plot
 from lamsim.linear.evaluate import METRICS
 from lamsim.linear.fields import FIELDS
@@ -20,6 +20,7 @@ from lamsim.linear.probes import DEFAULT_RIDGE
 from lamsim.linear.settings import Setting
 from lamsim.linear.state import STATE_METRICS
 from lamsim.linear.sweep import Sweep, run_sweep
+from lamsim.linear.window_eval import run_one
 from lamsim.runtime import results
 from lamsim.runtime.devices import use_all_host_cores
 from lamsim.runtime.results import check_writable
@@ -104,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args) -> dict:
     sweep = _sweep_of(args, "run")
     setting = sweep.base
+    if setting.beyond:
+        if args.optimum:
+            fail("optimum", True, "has no meaning with the window trainer (features or idm_horizon > 1)")
+        out = run_one(setting, range(args.seed, args.seed + args.seeds), sweep.ridge)
+        return {"settings": {**setting.to_dict(), "steps": setting.train_steps, "seeds": args.seeds,
+                             "ridge": sweep.ridge}, "trainer": "window", **out}
     result = run_sweep(sweep)
     import numpy as np
 

@@ -227,6 +227,12 @@ def plan_sweep(sweep: Sweep, memory_budget: Optional[int] = None, n_devices: Opt
     limit (where it is unknown, the budget) is refused: :func:`check_memory`."""
     if not isinstance(sweep, Sweep):
         fail("sweep", sweep, "must be a Sweep")
+    beyond = next((s for _, s in sweep.settings() if s.beyond), None)
+    if beyond is not None:
+        fail("features" if beyond.features != "identity" else "idm_horizon",
+             beyond.features if beyond.features != "identity" else beyond.idm_horizon,
+             "is trained by the window trainer: python -m lamsim run, or experiments/beyond.py "
+             "(lamsim.linear.window_eval.run_settings); a sweep of it is not built")
     if backend is not None and backend not in BACKENDS:
         fail("backend", backend, f"must be one of {', '.join(BACKENDS)}")
     n_devices = jax.device_count() if n_devices is None else integer("n_devices", n_devices, 1)
