@@ -9,7 +9,9 @@ not) and exogenous state (sigma_e 3, rho 0.9: the innovation's variance 1.71 bea
   options and weight decay, with and without 1% labels, in the exact and the sampled profile;
 * ``beyond_horizon`` (V3): the multi-step IDM across k and the action persistence psi, and the FDM's
   two targets;
-* ``beyond_held_back``: settings declared before any run and used for nothing but the theory check.
+* ``beyond_held_back``: settings declared before any run and used for nothing but the theory check;
+* ``beyond_remedies``: the paper's remedies (labels, augmentation, the difference IDM, A = I) on a
+  frozen map that fails alone.
 
 Each writes NAME.npz (every metric at the end of training, [*axes, seed]) and NAME_readings.npz (the
 read metrics and the encoder's diagnostics at the reading points, [*axes, reading, seed]).
@@ -152,4 +154,13 @@ HELD_BACK_PANEL = WindowPanel(
     "beyond_held_back", "V1 and V3 on settings held back from every other panel", Setting(d_a=8, d_b=8, d_z=8),
     (HELD_BACK,))
 
-PANELS = {p.name: p for p in (FEATURES_PANEL, ENCODER_PANEL, HORIZON_PANEL, HELD_BACK_PANEL)}
+#: The paper's remedies on a frozen map that fails alone (other agents 1.5), declared with R6 (method.md Sec. 18.3).
+REMEDY = _axis("remedy", [("none", {}), ("1% labels", {"label_rate": 0.01}), ("augmentation", {"kappa": 0.1}),
+                          ("difference IDM", {"idm": "difference"}), ("A = I", {"learn_a": False})])
+MAP = _axis("features", [("agent 0.8", {"features": "agent", "gamma": 0.8}),
+                         ("random 32", {"features": "random", "d_r": 32})])
+REMEDIES_PANEL = WindowPanel(
+    "beyond_remedies", "V1 with the paper's remedies: labels, augmentation, the difference IDM, A = I",
+    Setting(d_a=8, d_b=8, d_z=8, noise="exo", sigma=1.5), (REMEDY, MAP))
+
+PANELS = {p.name: p for p in (FEATURES_PANEL, ENCODER_PANEL, HORIZON_PANEL, HELD_BACK_PANEL, REMEDIES_PANEL)}
