@@ -75,9 +75,13 @@ class WindowPanel:
              **_) -> dict:
         """The run's size without training (``quick`` has no reduced grid here: the grid is small)."""
         settings = self.settings(profile, steps)
-        programs = {shape_of(s, window(s, environment(s, 0))) for s in settings}
-        return {"settings": len(settings), "seeds": seeds, "compiled_programs": len(programs),
-                "chunks": len(programs), "config_steps": seeds * sum(s.train_steps for s in settings)}
+        groups = {}
+        for s in settings:
+            groups.setdefault(shape_of(s, window(s, environment(s, 0))), []).append(s)
+        return {"trained_settings": len(settings), "seeds": seeds, "compiled_programs": len(groups),
+                "chunks": len(groups), "config_steps": seeds * sum(s.train_steps for s in settings),
+                "groups": [{"settings": len(members), "steps": shape.steps, "runs": len(members) * seeds}
+                           for shape, members in groups.items()]}
 
     def job(self, profile: str = "exact", seeds: int = 2, quick: bool = False, steps: Optional[int] = None,
             **_) -> Job:

@@ -15,7 +15,7 @@ import warnings
 from lamsim.errors import fail, guarded
 
 #: Every figure, in the order ``all`` draws them.
-FIGURES = ("fig3", "fig4", "table1", "dynamics", "paper", "idm", "labels", "exo_state")
+FIGURES = ("fig3", "fig4", "table1", "dynamics", "paper", "idm", "labels", "exo_state", "beyond")
 
 
 def draw(names, results_dir: str) -> None:

@@ -5,6 +5,7 @@ NAMEs, in the order ``all`` writes them (each reads only the results folder):
 - ``table1``: ``DIR/table1.md``, Table 1 under every protocol (``--authors NAME``, ``--compare DIR``);
 - ``augmentation``: ``DIR/table1_augmentation.md``, the candidates for the paper's augmentation row;
 - ``exogenous``: ``DIR/exo_remedies.md``, the exogenous-state remedies;
+- ``beyond``: ``DIR/beyond.md``, beyond pixels: representation targets and a multi-step IDM;
 - ``agreement``: ``DIR/paper/agreement.md``, the paper reading against the authors' figure values;
 - ``claims``: ``DIR/claims.md``, every claim's verdict; exit 0 only when every claim holds, 1 otherwise;
 - ``readme``: ``DIR/README.md`` and the front page's verdict tables (``--check``: write nothing, exit 1
@@ -22,7 +23,7 @@ import sys
 from lamsim.errors import fail, guarded
 
 #: Every report, in the order ``all`` writes them.
-REPORTS = ("table1", "augmentation", "exogenous", "agreement", "claims", "readme")
+REPORTS = ("table1", "augmentation", "exogenous", "beyond", "agreement", "claims", "readme")
 
 
 def run(argv: list) -> int:

@@ -106,7 +106,8 @@ def beyond(base: Path) -> list:
               for r in rates]
     return lines + ["", "Training curves: [dynamics.md](dynamics.md). Exogenous state with its own dynamics and the "
                         "remedies later work proposes: [exo_remedies.md](exo_remedies.md), rows X0-X6 of "
-                        "[claims.md](claims.md)."]
+                        "[claims.md](claims.md). Representation targets and a multi-step IDM: "
+                        "[beyond.md](beyond.md), rows R0-R6."]
 
 
 def table1(base: Path) -> list:
@@ -145,8 +146,13 @@ def front_page(readme: str, base: Path) -> str:
         raise results.ResultsError(f"the front page lacks the markers {START} and {END}")
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    return head + START + "\n" + "\n".join(verdicts(base, statements=False)).rstrip() + \
-        "\n\nEvery check, its threshold and worst point: [results/claims.md](results/claims.md).\n" + END + tail
+    claims, _ = judged.judge_all(base)
+    open_claims = [c for c in claims if c.verdict != judged.HOLDS]
+    lines = judged.summary(claims) + [""]
+    if open_claims:
+        lines += ["The claims that do not hold:", ""] + judged.verdict_table(open_claims, statements=False)
+    return head + START + "\n" + "\n".join(lines).rstrip() + \
+        "\n\nEvery claim, check, threshold and worst point: [results/claims.md](results/claims.md).\n" + END + tail
 
 
 def main(argv: Optional[list] = None) -> int:

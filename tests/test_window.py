@@ -146,6 +146,28 @@ def test_training_lands_on_the_theory(fields):
     assert res["llo"][0, 0, -1] == pytest.approx(res["theory_llo"][0, 0], abs=0.03)
 
 
+@pytest.mark.slow
+def test_the_sampled_profile_lands_near_the_theory_too():
+    """V1 and V3 on sampled batches (the fast profile): within 0.05 of the theory (batch noise leaves a
+    little, as the paper world's profile check shows)."""
+    settings = [Setting(d_o=32, d_a=4, d_b=4, d_z=4, profile="fast", steps=3000, **f) for f in (
+        dict(features="agent", gamma=0.5, noise="exo", sigma=1.5),
+        dict(idm_horizon=3, action_persistence=0.9, noise="exo", sigma=1.5))]
+    res = run_settings(settings, [0], readings=2)
+    assert np.all(np.abs(res["llo"][:, 0, -1] - res["theory_llo"][:, 0]) <= 0.05), res["llo"][:, 0, -1]
+
+
+def test_a_map_of_ones_own_goes_through_the_api():
+    """A user's F (here the agent map at gamma 0.5, handed in as a matrix) gives the agent map's theory."""
+    s = Setting(d_o=32, d_a=4, d_b=4, d_z=4, features="random", d_r=32, noise="exo", sigma=1.5, steps=2)
+    agent = s.replace(features="agent", gamma=0.5, d_r=None)
+    res = run_settings([s], [0], readings=1, maps=lambda setting, env, seed: feature_map(agent, env, seed))
+    assert res["theory_llo"][0, 0] == pytest.approx(_theory(seed=0, **{k: v for k, v in agent.to_dict().items()
+                                                                          if k != "seed"})["llo"], abs=1e-9)
+    with pytest.raises(ValueError, match="^maps="):
+        run_settings([s], [0], readings=1, maps=lambda setting, env, seed: np.eye(5))
+
+
 def test_the_latent_distance_ignores_invertible_maps():
     rng = np.random.default_rng(0)
     latent = rng.normal(size=(3, 10))

@@ -87,7 +87,7 @@ def encoder_metrics(s: Setting, params: dict, w0: np.ndarray, win, env: dict, ri
     rank = effective_rank(w)
     keep = max(1, int(round(rank)))
     noise_span = {"exo": env["noise_map"], STATE_NOISE: env["noise_map"]}.get(s.noise)
-    frozen = optimal_latents(s, win, w0, w0)
+    frozen = optimal_latents(s.replace(label_rate=0.0), win, w0, w0)  # the theory is the unlabelled optimum
     return {"w_norm": float(np.linalg.norm(w) / np.linalg.norm(w0)), "w_rank": rank,
             "w_action": subspace_share(w, env["action_effect"], keep),
             "w_noise": math.nan if noise_span is None else subspace_share(w, noise_span, keep),
@@ -99,8 +99,14 @@ def _unstack(tree, i) -> dict:
     return {k: np.asarray(v[i], np.float64) for k, v in tree._asdict().items()}
 
 
-def run_settings(settings, seeds, ridge: float = 1e-4, readings: int = 4, log=None) -> dict:
+def run_settings(settings, seeds, ridge: float = 1e-4, readings: int = 4, log=None, maps=feature_map) -> dict:
     """Train and read every (setting, seed); settings of one shape train together, vmapped.
+
+    ``maps(setting, env, seed) -> F [d_r, d_o]``: the frozen map of each run (default
+    :func:`lamsim.linear.window.feature_map`, the setting's ``features``). A map of one's own: pass a
+    function returning it, with settings whose ``features`` is 'random' and ``d_r`` its row count (they
+    fix the shapes; the theory is computed for the map given). ValueError where a map's shape is not
+    [d_r, d_o].
 
     Returns {metric: [settings, seeds, readings] for READ_METRICS and ENCODER_METRICS, [settings, seeds]
     for THEORY_METRICS and ``llo_drift``}, plus ``wall_s``. Reading points: ``readings`` equal parts of
@@ -114,7 +120,10 @@ def run_settings(settings, seeds, ridge: float = 1e-4, readings: int = 4, log=No
     for i, s in enumerate(settings):
         for j, seed in enumerate(seeds):
             env = environment(s, seed)
-            feature = None if s.features == "learned" else feature_map(s, env, seed)
+            feature = None if s.features == "learned" else np.asarray(maps(s, env, seed), np.float64)
+            if feature is not None and feature.shape != (s.feature_size, s.d_o):
+                raise ValueError(f"maps={feature.shape} is invalid: a frozen map must be [d_r, d_o] = "
+                                 f"[{s.feature_size}, {s.d_o}]")
             train_win, eval_win = window(s, env), window(s, env, augment=False)
             prepared[i, j] = (env, feature, eval_win)
             runs.setdefault(shape_of(s, train_win), []).append((i, j, rows_of(s, train_win, feature)))
