@@ -68,6 +68,7 @@ def test_pixels_at_one_step_are_the_papers_pca(noise, sigma):
     assert _theory(**fields)["llo"] == pytest.approx(paper, abs=1e-9)
 
 
+@pytest.mark.slow
 def test_the_window_expected_loss_is_the_paper_worlds_at_identity_features():
     """Same parameters, pixels at k = 1 with every term on (i.i.d. and other agents' noise cannot mix in
     one setting, so each in turn): the row sum equals lamsim.linear.exact.expected_loss."""
@@ -115,6 +116,7 @@ def _z(samples, expected):
     return abs(samples.mean() - expected) / (samples.std(ddof=1) / np.sqrt(samples.size))
 
 
+@pytest.mark.slow
 def test_the_learned_encoders_closed_form_is_the_mean_of_sampled_batches_and_rejects_a_moved_target():
     s, shape, rows, params, target = _learned_case()
     values, slopes, direction = _sampled(shape, rows, params, target)
@@ -125,6 +127,7 @@ def test_the_learned_encoders_closed_form_is_the_mean_of_sampled_batches_and_rej
     assert _z(values, float(moved)) > 8
 
 
+@pytest.mark.slow
 def test_cutting_the_state_input_changes_the_gradient_the_samples_see():
     s, shape, rows, params, target = _learned_case("stop")
     _, slopes, direction = _sampled(shape, rows, params, target)
@@ -157,6 +160,7 @@ def test_the_sampled_profile_lands_near_the_theory_too():
     assert np.all(np.abs(res["llo"][:, 0, -1] - res["theory_llo"][:, 0]) <= 0.05), res["llo"][:, 0, -1]
 
 
+@pytest.mark.slow
 def test_a_map_of_ones_own_goes_through_the_api():
     """A user's F (here the agent map at gamma 0.5, handed in as a matrix) gives the agent map's theory."""
     s = Setting(d_o=32, d_a=4, d_b=4, d_z=4, features="random", d_r=32, noise="exo", sigma=1.5, steps=2)
