@@ -15,7 +15,6 @@ candidate and ``table1_authors_faithful`` (both at the authors' size); writes
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 from pathlib import Path
@@ -25,8 +24,9 @@ from experiments.paper import TABLE1 as PAPER
 from experiments.table1 import AUGMENTATION
 from experiments.table1_units import assemble, unit_status
 from lamsim.runtime import results
-from reports.table1_load import FULL_SIZE, optional
 from reports.checks import mean_se
+from reports.pages import write_page
+from reports.table1_load import FULL_SIZE, optional
 from reports.table1_stats import first_seeds, fmt, gap_in_se, setting_names
 
 #: The paper's row, and the rows of the authors' table that are augmentations too.
@@ -116,13 +116,5 @@ def markdown(base: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Optional[list] = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m reports augmentation", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--results", default="results", help="results folder (default results/)")
-    args = p.parse_args(argv)
-    base = Path(args.results)
-    text = markdown(base)
-    results.atomic_write(base / "table1_augmentation.md", lambda f: f.write(text.encode()))
-    print(f"wrote {base / 'table1_augmentation.md'}")
-    return 0
+def main(argv=None) -> int:
+    return write_page(argv, "augmentation", __doc__, "table1_augmentation.md", markdown)

@@ -8,7 +8,6 @@ its numbers, not adjusted.
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from experiments.beyond import ENCODER_PANEL, FEATURES_PANEL, HELD_BACK_PANEL, H
 from lamsim.runtime import results
 from lamsim.runtime.results import Results
 from reports.checks import LLO_TOLERANCE, Point, bound, convergence, grid, label, points
+from reports.pages import write_page
 
 FEATURES, ENCODER, HORIZON, HELD_BACK, REMEDIES = (p.name for p in (FEATURES_PANEL, ENCODER_PANEL, HORIZON_PANEL,
                                                                      HELD_BACK_PANEL, REMEDIES_PANEL))
@@ -225,12 +225,4 @@ def page(base: Path) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m reports beyond", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--results", default="results", help="results folder (default results/)")
-    args = p.parse_args(argv)
-    base = Path(args.results)
-    text = page(base)
-    results.atomic_write(base / "beyond.md", lambda f: f.write(text.encode()))
-    print(f"wrote {base / 'beyond.md'}")
-    return 0
+    return write_page(argv, "beyond", __doc__, "beyond.md", page)

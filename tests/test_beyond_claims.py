@@ -7,7 +7,7 @@ import pytest
 
 from lamsim.runtime.results import load
 from reports import beyond, claims
-from reports.checks import CONTRADICTED, HOLDS, Missing, UNRESOLVED
+from reports.checks import CONTRADICTED, HOLDS, UNRESOLVED, Missing
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 NAMES = (beyond.FEATURES, beyond.HORIZON, beyond.HELD_BACK, beyond.ENCODER, beyond.REMEDIES)
