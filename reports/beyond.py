@@ -28,15 +28,20 @@ def _seeds(loaded: Results, metric: str, **where) -> dict:
     return {tuple(sorted(c.items())): v for c, v in grid(loaded, metric, seeds=True, **where)}
 
 
+def _off_theory(loaded: Results, metric: str = "llo", **where) -> list:
+    """(coords, the largest |metric - theory_llo| over seeds, each seed against its own theory) where the
+    theory is defined."""
+    pairs = zip(grid(loaded, metric, seeds=True, **where), grid(loaded, "theory_llo", seeds=True, **where))
+    return [(c, float(np.max(np.abs(v - t)))) for (c, v), (_, t) in pairs if np.all(np.isfinite(t))]
+
+
 def on_theory(features: Results, horizon: Results, held_back: Results) -> list:
-    """R0: |trained LLO - theory| at every converged point with a theory."""
+    """R0: |trained LLO - theory| at every converged point with a theory, each seed against its own."""
     out = []
     for name, loaded in ((FEATURES, features), (HORIZON, horizon), (HELD_BACK, held_back)):
         settled = convergence(loaded)
-        gap = grid(loaded, "llo")
-        theory = grid(loaded, "theory_llo")
-        out += [Point(label(c, name), abs(v - t), settled(c)) for (c, v), (_, t) in zip(gap, theory) if np.isfinite(t)]
-    return [bound("|trained LLO - theory|, every converged point", out, "<=", LLO_TOLERANCE)]
+        out += [Point(label(c, name), gap, settled(c)) for c, gap in _off_theory(loaded)]
+    return [bound("|trained LLO - theory|, every converged point (largest over seeds)", out, "<=", LLO_TOLERANCE)]
 
 
 def collapse(encoder: Results) -> list:
@@ -144,17 +149,18 @@ def horizon(h: Results) -> list:
 
 
 def remedies(r: Results) -> list:
-    """R6: the paper's remedies on a frozen map that fails alone."""
+    """R6: the paper's remedies on a frozen map that fails alone (each seed against its own theory)."""
     settled = convergence(r)
-    unremedied = {c["features"]: t for c, t in grid(r, "theory_llo", remedy="none")}
-    augmented = [(c, v - unremedied[c["features"]]) for c, v in grid(r, "llo_z", seeds=True, remedy="augmentation")]
-    own = [(c, np.abs(v - t)) for (c, v), (_, t) in zip(grid(r, "llo", seeds=True), grid(r, "theory_llo"))
-           if c["remedy"] in ("difference IDM", "A = I")]
+    unremedied = {c["features"]: t for c, t in grid(r, "theory_llo", seeds=True, remedy="none")}
+    augmented = [(c, float(np.max(np.abs(v - unremedied[c["features"]]))))
+                 for c, v in grid(r, "llo_z", seeds=True, remedy="augmentation")]
+    own = [(c, gap) for c, gap in _off_theory(r) if c["remedy"] in ("difference IDM", "A = I")]
     return [bound("nMSE(a | z), 1% labels", points(grid(r, "nmse_action_z", seeds=True, remedy="1% labels"),
                                                    prefix="1% labels"), "<=", 0.2),
-            bound("|LLO(z) - the unaugmented theory|, augmentation 0.1",
-                  [p._replace(value=abs(p.value)) for p in points(augmented, prefix="augmentation")], "<=", 0.05),
-            bound("|LLO - theory|, difference IDM and A = I", points(own, converged=settled), "<=", LLO_TOLERANCE)]
+            bound("|LLO(z) - the unaugmented theory|, augmentation 0.1 (largest over seeds)",
+                  points(augmented, prefix="augmentation"), "<=", 0.05),
+            bound("|LLO - theory|, difference IDM and A = I (largest over seeds)", points(own, converged=settled),
+                  "<=", LLO_TOLERANCE)]
 
 
 # ---------------------------------------------------------------- the results page
@@ -208,7 +214,8 @@ def page(base: Path) -> str:
         lines += _table(encoder, "variant", "background", encoder_cell, profile=profile)
     lines += ["", "### Target none: where the encoder collapses (exact profile)", "",
               "||W|| / ||W_0||; the share of span(X) and of the noise's span in W's top rows (principal angles, "
-              "mean squared cosine; a random W holds d_r / d_o = 0.25); the loss:", "",
+              "mean squared cosine over W's top round(effective rank) rows; a random W gives about that count / d_o); "
+              "the loss:", "",
               _row("background", "norm", "span(X) share", "noise share", "loss"), "|---|---|---|---|---|"]
     lines += [_row(b, *(_cell(encoder, m, f, variant="none", background=b, profile="exact")
                         for m, f in (("w_norm", ".2f"), ("w_action", ".3f"), ("w_noise", ".3f"), ("loss", ".2g"))))

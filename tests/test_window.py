@@ -184,7 +184,8 @@ def test_the_latent_distance_ignores_invertible_maps():
     (dict(features="learned", tau=0.0), "tau"), (dict(idm_horizon=0), "idm_horizon"),
     (dict(idm_horizon=2, action_persistence=1.0), "action_persistence"),
     (dict(action_persistence=0.5), "action_persistence"), (dict(tau=0.5), "tau"),
-    (dict(features="agent", chi=0.5), "chi"), (dict(features="learned", kappa=0.1), "kappa")])
+    (dict(features="agent", chi=0.5), "chi"), (dict(features="learned", kappa=0.1), "kappa"),
+    (dict(features="learned", target="none", tau=0.5), "tau")])
 def test_bad_values_and_meaningless_combinations_name_the_field(fields, field):
     with pytest.raises(InputError, match=f"^{field}="):
         Setting(**fields)

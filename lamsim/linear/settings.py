@@ -90,6 +90,8 @@ class Setting:
                 + [(n, d, "features='learned'", self.features == "learned") for n, d in learned]):
             if not holds and getattr(self, name) != default:
                 _fail(name, getattr(self, name), f"must stay {default} unless {needs}")
+        if self.target == "none" and self.tau != 0.01:
+            _fail("tau", self.tau, "must stay 0.01 with target='none' (there is no EMA copy to move)")
         if not self.beyond:
             return
         why = "with features other than 'identity' or idm_horizon > 1 (the window trainer)"

@@ -229,10 +229,9 @@ def plan_sweep(sweep: Sweep, memory_budget: Optional[int] = None, n_devices: Opt
         fail("sweep", sweep, "must be a Sweep")
     beyond = next((s for _, s in sweep.settings() if s.beyond), None)
     if beyond is not None:
-        fail("features" if beyond.features != "identity" else "idm_horizon",
-             beyond.features if beyond.features != "identity" else beyond.idm_horizon,
-             "is trained by the window trainer: python -m lamsim run, or experiments/beyond.py "
-             "(lamsim.linear.window_eval.run_settings); a sweep of it is not built")
+        field = "features" if beyond.features != "identity" else "idm_horizon"
+        fail(field, getattr(beyond, field), f"must be {'identity' if field == 'features' else 1} in a sweep: the "
+                                            "window trainer runs it (python -m lamsim run, lamsim.run_window)")
     if backend is not None and backend not in BACKENDS:
         fail("backend", backend, f"must be one of {', '.join(BACKENDS)}")
     n_devices = jax.device_count() if n_devices is None else integer("n_devices", n_devices, 1)

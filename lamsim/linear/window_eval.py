@@ -11,7 +11,7 @@ map, B^+ (y_hat - W_bar o_t) for an EMA target, B^+ (y_hat - W o_t) without one)
   singular values (Roy and Vetterli 2007);
 * ``w_action``, ``w_noise``: the mean squared cosine of the principal angles between span(X) (or the
   noise's span: Y, or P for exogenous state; NaN for i.i.d. noise, which spans everything) and W's
-  top round(w_rank) right singular vectors (1: inside, d_r / d_o for a random W);
+  top round(w_rank) right singular vectors (1: inside; about round(w_rank) / d_o for a random W);
 * ``frozen_llo``: the frozen-map theory's LLO at F = W_0, and ``frozen_distance``: the distance of the
   latent from that theory's latent (:func:`lamsim.linear.window_theory.latent_distance`).
 """
@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from lamsim.linear.evaluate import CONVERGED_DRIFT
 from lamsim.linear.fields import STATE_NOISE
 from lamsim.linear.settings import Setting
 from lamsim.linear.window import environment, feature_map, window
@@ -34,8 +35,6 @@ READ_METRICS = ("llo", "nmse_action", "nmse_noise", "nmse_obs", "loss", "llo_z",
 ENCODER_METRICS = ("w_norm", "w_rank", "w_action", "w_noise", "frozen_llo", "frozen_distance")
 #: The theory's numbers (NaN where it has none), per run.
 THEORY_METRICS = ("theory_llo", "theory_nmse_action", "theory_nmse_noise", "theory_nmse_obs")
-#: How far from converged a run ended (as the paper-world trainer's): |LLO(end) - LLO(half)| above this.
-CONVERGED_DRIFT = 0.01
 
 
 def latent_of(s: Setting, params: dict, target_w: np.ndarray, win, feature) -> np.ndarray:
@@ -52,6 +51,7 @@ def latent_of(s: Setting, params: dict, target_w: np.ndarray, win, feature) -> n
 
 
 def _target_map(s: Setting, params: dict, target_w, feature):
+    """What the FDM's target reads: the frozen F, the online W (target ``none``) or the EMA W_bar."""
     if feature is not None:
         return feature
     return params["W"] if s.target == "none" else target_w
@@ -68,6 +68,7 @@ def population_loss(s: Setting, params: dict, target_w, win, feature) -> float:
 
 
 def effective_rank(w: np.ndarray) -> float:
+    """exp of the entropy of w's normalised singular values (Roy and Vetterli 2007): 1 to min(w.shape)."""
     sv = np.linalg.svd(w, compute_uv=False)
     p = sv / sv.sum()
     p = p[p > 0]
@@ -109,7 +110,8 @@ def run_settings(settings, seeds, ridge: float = 1e-4, readings: int = 4, log=No
     [d_r, d_o].
 
     Returns {metric: [settings, seeds, readings] for READ_METRICS and ENCODER_METRICS, [settings, seeds]
-    for THEORY_METRICS and ``llo_drift``}, plus ``wall_s``. Reading points: ``readings`` equal parts of
+    for THEORY_METRICS and ``llo_drift`` (the LLO at the end minus at the reading nearest half the steps,
+    signed; NaN with one reading)}, plus ``wall_s``. Reading points: ``readings`` equal parts of
     each run's steps (the last at the end). ValueError for a setting the window trainer does not take
     (``Setting.beyond`` false is fine: identity features at k = 1 are the paper's LAM)."""
     settings, seeds = list(settings), list(seeds)
@@ -156,24 +158,28 @@ def run_settings(settings, seeds, ridge: float = 1e-4, readings: int = 4, log=No
                     read.update(encoder_metrics(s, params, w0, win, env, ridge, latent))
                 for m, v in read.items():
                     out[m][i, j, p] = v
-            half = readings // 2 - 1 if readings > 1 else 0
-            out["llo_drift"][i, j] = out["llo"][i, j, -1] - out["llo"][i, j, half]
+            if points:  # the reading nearest half the steps
+                half = int(np.argmin(np.abs(np.asarray(points) - shape.steps / 2)))
+                out["llo_drift"][i, j] = out["llo"][i, j, -1] - out["llo"][i, j, half]
     out["wall_s"] = time.perf_counter() - start_time
     return out
 
 
 def run_one(s: Setting, seeds, ridge: float = 1e-4) -> dict:
-    """One setting over ``seeds``, summarised for the command line: the mean over seeds at the end of
-    training of every metric (None where NaN), ``theory_llo`` null where there is no theory."""
+    """One setting over ``seeds``, for the command line: ``mean`` over seeds at the end of training of
+    every metric (None where NaN: ``theory_llo`` where there is no theory, the encoder's diagnostics
+    for a frozen map), ``llo_drift`` the largest |drift| over seeds, ``converged`` whether every seed's
+    is at most :data:`~lamsim.linear.evaluate.CONVERGED_DRIFT`, and ``per_seed`` each seed's values."""
     res = run_settings([s], seeds, ridge)
-    summary = {}
+    mean, per_seed = {}, {}
     for m, v in res.items():
         if m == "wall_s":
             continue
         end = np.asarray(v)[0]
         end = end[:, -1] if end.ndim == 2 else end
-        mean = float(np.mean(end))
-        summary[m] = None if math.isnan(mean) else mean
-    return {"mean": summary, "wall_s": round(res["wall_s"], 3), "seeds": list(seeds),
-            "per_seed_llo": [float(v) for v in res["llo"][0, :, -1]]}
-
+        value = float(np.max(np.abs(end))) if m == "llo_drift" else float(np.mean(end))
+        mean[m] = None if math.isnan(value) else value
+        per_seed[m] = [None if math.isnan(x) else float(x) for x in end]
+    drift = mean["llo_drift"]
+    return {"wall_s": round(res["wall_s"], 3), "mean": mean, "converged": drift is not None and drift <= CONVERGED_DRIFT,
+            "per_seed": per_seed, "seeds": [int(x) for x in seeds]}

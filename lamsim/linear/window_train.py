@@ -50,8 +50,8 @@ class WindowParams(NamedTuple):
 class Rows(NamedTuple):
     """One run's window as rows [n, .] (the loadings transposed): obs o_t, idm_next o_{t+k}, target
     the FDM's target frame, action a_t [n, d_a], shift_idm, shift_fdm |kappa| kappa1, kappa2; with a
-    frozen map every frame already mapped by F ([n, d_r]). feature: F [d_r, d_o] ([0, 0] when mapped or
-    learned); label_rate and tau: scalars."""
+    frozen map every frame and shift already mapped by F ([n, d_r]), else [n, d_o]; label_rate and tau:
+    scalars."""
 
     obs: jax.Array
     idm_next: jax.Array
