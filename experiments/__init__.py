@@ -25,7 +25,8 @@ BEYOND = ("idm", "labels")
 EXOGENOUS = ("exo_state", "exo_mask", "exo_remedies", "exo_remedies_optimum")
 #: Beyond pixels: frozen feature maps, a learned encoder with a slow target, a multi-step IDM, and
 #: settings held back for the theory check (experiments/beyond.py).
-BEYOND_PIXELS = ("beyond_features", "beyond_encoder", "beyond_horizon", "beyond_held_back", "beyond_remedies")
+BEYOND_PIXELS = ("beyond_features", "beyond_encoder", "beyond_horizon", "beyond_held_back", "beyond_remedies",
+                 "beyond_tau")
 #: What ``all`` (and ``make figures``) runs.
 NAMES = PANELS + PAPER + PAPER_SEEDED + TABLES + DYNAMICS + BEYOND + EXOGENOUS + BEYOND_PIXELS
 #: Also runnable by name: the profile check behind row P of ``make check``.

@@ -11,7 +11,8 @@ not) and exogenous state (sigma_e 3, rho 0.9: the innovation's variance 1.71 bea
   two targets;
 * ``beyond_held_back``: settings declared before any run and used for nothing but the theory check;
 * ``beyond_remedies``: the paper's remedies (labels, augmentation, the difference IDM, A = I) on a
-  frozen map that fails alone.
+  frozen map that fails alone;
+* ``beyond_tau``: LAOM's recipe (EMA target, state input cut) across the EMA rate tau.
 
 Each writes NAME.npz (every metric at the end of training, [*axes, seed]) and NAME_readings.npz (the
 read metrics and the encoder's diagnostics at the reading points, [*axes, reading, seed]).
@@ -167,4 +168,12 @@ REMEDIES_PANEL = WindowPanel(
     "beyond_remedies", "V1 with the paper's remedies: labels, augmentation, the difference IDM, A = I",
     Setting(d_a=8, d_b=8, d_z=8, noise="exo", sigma=1.5), (REMEDY, MAP))
 
-PANELS = {p.name: p for p in (FEATURES_PANEL, ENCODER_PANEL, HORIZON_PANEL, HELD_BACK_PANEL, REMEDIES_PANEL)}
+#: LAOM's recipe across the EMA rate, declared with R7 (method.md Sec. 18.6): tau is traced, so each background
+#: is one compiled program.
+TAU = _axis("tau", [(f"{t:g}", {"tau": t}) for t in (0.001, 0.01, 0.1, 1.0)])
+TAU_PANEL = WindowPanel(
+    "beyond_tau", "V2: LAOM's recipe across the EMA rate tau",
+    Setting(d_a=8, d_b=8, d_z=8, features="learned", d_r=32, state_input="stop"), (TAU, HARD_BACKGROUND))
+
+PANELS = {p.name: p for p in (FEATURES_PANEL, ENCODER_PANEL, HORIZON_PANEL, HELD_BACK_PANEL, REMEDIES_PANEL,
+                              TAU_PANEL)}
