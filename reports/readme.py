@@ -107,7 +107,7 @@ def beyond(base: Path) -> list:
     return lines + ["", "Training curves: [dynamics.md](dynamics.md). Exogenous state with its own dynamics and the "
                         "remedies later work proposes: [exo_remedies.md](exo_remedies.md), rows X0-X6 of "
                         "[claims.md](claims.md). Representation targets and a multi-step IDM: "
-                        "[beyond.md](beyond.md), rows R0-R6."]
+                        "[beyond.md](beyond.md), rows R0-R7."]
 
 
 def table1(base: Path) -> list:

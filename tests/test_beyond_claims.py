@@ -10,7 +10,7 @@ from reports import beyond, claims
 from reports.checks import CONTRADICTED, HOLDS, UNRESOLVED, Missing
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-NAMES = (beyond.FEATURES, beyond.HORIZON, beyond.HELD_BACK, beyond.ENCODER, beyond.REMEDIES)
+NAMES = (beyond.FEATURES, beyond.HORIZON, beyond.HELD_BACK, beyond.ENCODER, beyond.REMEDIES, beyond.TAU)
 
 
 def _published():
