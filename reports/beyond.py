@@ -218,7 +218,7 @@ def page(base: Path) -> str:
         lines += ["", f"## V2: a learned encoder (d_r 32), {profile} profile", "",
                   "nMSE(a | z) / nMSE(a | surrogate); ||W|| / ||W_0||; distance of the surrogate from the "
                   "frozen-map theory at W_0 (0: the same information, 1: none shared); the LLO's drift over the "
-                  "second half of training (a learned encoder has no fixed point while W grows: R1-R4 read the "
+                  "second half of training (a learned encoder's latent still moves at the end: R1-R4 read the "
                   "end of the declared steps):", ""]
         lines += _table(encoder, "variant", "background", encoder_cell, profile=profile)
     lines += ["", "### Target none: where the encoder collapses (exact profile)", "",
