@@ -200,3 +200,16 @@ def test_the_command_line_refuses_in_one_line(capsys):
 def test_a_sweep_refuses_the_window_trainers_settings():
     with pytest.raises(InputError, match="^features="):
         run_sweep(Sweep("x", Setting(features="agent", gamma=0.5), (), seeds=1))
+
+
+@pytest.mark.slow
+def test_the_command_line_prints_the_window_trainers_json(capsys):
+    import json
+
+    argv = ["run", "--features", "learned", "--d-r", "8", "--d-o", "16", "--d-a", "2", "--d-b", "2", "--d-z", "2",
+            "--noise", "exo", "--sigma", "1.5", "--steps", "4", "--seeds", "2"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["trainer"] == "window" and out["mean"]["theory_llo"] is None
+    assert {"llo", "llo_z", "w_norm", "w_rank", "w_action", "w_noise", "frozen_llo", "frozen_distance"} <= set(out["mean"])
+    assert len(out["per_seed"]["llo"]) == 2 and isinstance(out["converged"], bool)
