@@ -211,5 +211,6 @@ def test_the_command_line_prints_the_window_trainers_json(capsys):
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["trainer"] == "window" and out["mean"]["theory_llo"] is None
-    assert {"llo", "llo_z", "w_norm", "w_rank", "w_action", "w_noise", "frozen_llo", "frozen_distance"} <= set(out["mean"])
+    diagnostics = {"llo", "llo_z", "w_norm", "w_rank", "w_action", "w_noise", "frozen_llo", "frozen_distance"}
+    assert diagnostics <= set(out["mean"])
     assert len(out["per_seed"]["llo"]) == 2 and isinstance(out["converged"], bool)

@@ -181,5 +181,6 @@ def run_one(s: Setting, seeds, ridge: float = 1e-4) -> dict:
         mean[m] = None if math.isnan(value) else value
         per_seed[m] = [None if math.isnan(x) else float(x) for x in end]
     drift = mean["llo_drift"]
-    return {"wall_s": round(res["wall_s"], 3), "mean": mean, "converged": drift is not None and drift <= CONVERGED_DRIFT,
-            "per_seed": per_seed, "seeds": [int(x) for x in seeds]}
+    converged = drift is not None and drift <= CONVERGED_DRIFT
+    return {"wall_s": round(res["wall_s"], 3), "mean": mean, "converged": converged, "per_seed": per_seed,
+            "seeds": [int(x) for x in seeds]}
