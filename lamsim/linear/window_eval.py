@@ -37,16 +37,23 @@ ENCODER_METRICS = ("w_norm", "w_rank", "w_action", "w_noise", "frozen_llo", "fro
 THEORY_METRICS = ("theory_llo", "theory_nmse_action", "theory_nmse_noise", "theory_nmse_obs")
 
 
-def latent_of(s: Setting, params: dict, target_w: np.ndarray, win, feature) -> np.ndarray:
-    """The latent ``s.latent`` as loadings [d_z, n] on ``win``'s sources. params: float64 A, B, C, D, W;
-    feature: the frozen F (None: the learned W)."""
+def _forward(params: dict, win, feature):
+    """(z [d_z, n], y_hat [d_r, n], the encoder) of a run as loadings on ``win``'s sources; feature: the frozen
+    F (None: the learned W)."""
     enc = params["W"] if feature is None else feature
     f_t, f_k = enc @ win.obs, enc @ win.idm_next
     c = params["C"]
     z = c @ (f_k - f_t) if params["D"].size == 0 else c @ f_t + params["D"] @ f_k
+    pred = (params["A"] @ f_t if params["A"].size else f_t) + params["B"] @ z
+    return z, pred
+
+
+def latent_of(s: Setting, params: dict, target_w: np.ndarray, win, feature) -> np.ndarray:
+    """The latent ``s.latent`` as loadings [d_z, n] on ``win``'s sources. params: float64 A, B, C, D, W;
+    feature: the frozen F (None: the learned W)."""
+    z, pred = _forward(params, win, feature)
     if s.latent == "true":
         return z
-    pred = (params["A"] @ f_t if params["A"].size else f_t) + params["B"] @ z
     return np.linalg.pinv(params["B"]) @ (pred - _target_map(s, params, target_w, feature) @ win.obs)
 
 
@@ -59,10 +66,7 @@ def _target_map(s: Setting, params: dict, target_w, feature):
 
 def population_loss(s: Setting, params: dict, target_w, win, feature) -> float:
     """The reconstruction loss's expectation (no labels, no augmentation), per feature coordinate."""
-    enc = params["W"] if feature is None else feature
-    f_t, f_k = enc @ win.obs, enc @ win.idm_next
-    z = params["C"] @ (f_k - f_t) if params["D"].size == 0 else params["C"] @ f_t + params["D"] @ f_k
-    pred = (params["A"] @ f_t if params["A"].size else f_t) + params["B"] @ z
+    _, pred = _forward(params, win, feature)
     resid = pred - _target_map(s, params, target_w, feature) @ win.target
     return float(np.sum(resid ** 2) / resid.shape[0])
 
